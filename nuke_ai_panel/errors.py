@@ -1,0 +1,122 @@
+"""Error kinds, messages and hints (DESIGN section 4; the ``kind`` strings are a contract)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Optional
+
+from .redact import redact
+
+CONNECT = "connect"
+CONNECT_TIMEOUT = "connect_timeout"
+FIRST_TOKEN_TIMEOUT = "first_token_timeout"
+IDLE_TIMEOUT = "idle_timeout"
+AUTH = "auth"
+RATE_LIMIT = "rate_limit"
+MODEL_NOT_FOUND = "model_not_found"
+BAD_REQUEST = "bad_request"
+SERVER = "server"
+STREAM = "stream"
+TRUNCATED = "truncated"
+PROTOCOL = "protocol"
+CANCELLED = "cancelled"
+CONFIG = "config"
+
+KINDS = (
+    CONNECT, CONNECT_TIMEOUT, FIRST_TOKEN_TIMEOUT, IDLE_TIMEOUT, AUTH, RATE_LIMIT,
+    MODEL_NOT_FOUND, BAD_REQUEST, SERVER, STREAM, TRUNCATED, PROTOCOL, CANCELLED, CONFIG,
+)
+
+
+class ProviderError(Exception):
+    """A failure the artist can read: a kind, a one-line message and a hint they can act on."""
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        hint: str = "",
+        status: Optional[int] = None,
+        retry_after: Optional[float] = None,
+        should_retry: Optional[bool] = None,
+    ) -> None:
+        self.kind = kind
+        self.message = redact(one_line(message))
+        self.hint = redact(hint)
+        self.status = status
+        self.retry_after = retry_after
+        self.should_retry = should_retry
+        super().__init__(f"{kind}: {self.message}")
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def kind_for_status(status: int) -> str:
+    if status in (401, 403, 402):
+        return AUTH
+    if status == 429:
+        return RATE_LIMIT
+    if status == 404:
+        return MODEL_NOT_FOUND
+    if status in (408, 409) or status >= 500:
+        return SERVER
+    return BAD_REQUEST
+
+
+def is_retryable_status(status: int) -> bool:
+    return status in (408, 409, 429) or status >= 500
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
+_TAGS = re.compile(rb"<[^>]+>")
+
+
+def looks_like_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith(b"<!doctype html") or head.startswith(b"<html") or b"<body" in head
+
+
+def html_summary(body: bytes) -> str:
+    """The page's title, or its first words: enough to tell a proxy's error page apart."""
+    match = _TITLE.search(body[:65536])
+    raw = match.group(1) if match else _TAGS.sub(b" ", body[:2048])
+    return one_line(raw.decode("utf-8", "replace"), 160) or "an HTML page"
+
+
+def body_excerpt(body: bytes, limit: int = 160) -> str:
+    return one_line(body[:4096].decode("utf-8", "replace"), limit)
+
+
+def json_or_none(body: bytes):
+    try:
+        return json.loads(body.decode("utf-8", "replace"))
+    except ValueError:
+        return None
+
+
+def error_message_from_json(data) -> Optional[str]:
+    """The server's own words from any of the providers' error shapes."""
+    if not isinstance(data, dict):
+        return None
+    err = data.get("error")
+    if isinstance(err, str):
+        return err
+    if isinstance(err, dict):
+        msg = err.get("message") or err.get("msg")
+        if msg:
+            return str(msg)
+        if err.get("type"):
+            return str(err["type"])
+    if data.get("object") == "error" or data.get("type") == "error":
+        if data.get("message"):
+            return str(data["message"])
+    detail = data.get("detail")
+    if isinstance(detail, str):
+        return detail
+    if data.get("message") and len(data) <= 4:
+        return str(data["message"])
+    return None

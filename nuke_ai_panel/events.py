@@ -1,0 +1,87 @@
+"""The stream events every chat stream yields (DESIGN section 2, a contract).
+
+Order: ``start``, then any of ``waiting`` / ``retrying`` / ``delta``, then exactly one of
+``done`` or ``error``. Events are plain frozen dataclasses so they cross threads safely and
+serialise to the ``--json`` lines of the command line with :func:`to_dict`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Union
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: Optional[int] = None
+    completion_tokens: Optional[int] = None
+
+    @property
+    def total_tokens(self) -> Optional[int]:
+        if self.prompt_tokens is None and self.completion_tokens is None:
+            return None
+        return (self.prompt_tokens or 0) + (self.completion_tokens or 0)
+
+
+@dataclass(frozen=True)
+class StartEvent:
+    provider: str
+    model: str
+    request_id: str
+    type: str = field(default="start", init=False)
+
+
+@dataclass(frozen=True)
+class WaitingEvent:
+    seconds: float
+    type: str = field(default="waiting", init=False)
+
+
+@dataclass(frozen=True)
+class RetryingEvent:
+    attempt: int
+    delay: float
+    reason: str
+    type: str = field(default="retrying", init=False)
+
+
+@dataclass(frozen=True)
+class DeltaEvent:
+    text: str = ""
+    reasoning: str = ""
+    type: str = field(default="delta", init=False)
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    finish_reason: Optional[str]
+    usage: Usage
+    time_to_first_token: Optional[float]
+    duration: float
+    malformed_chunks: int = 0
+    text: str = ""
+    reasoning: str = ""
+    type: str = field(default="done", init=False)
+
+
+@dataclass(frozen=True)
+class ErrorEvent:
+    kind: str
+    message: str
+    hint: str = ""
+    status: Optional[int] = None
+    chunks: int = 0
+    partial: str = ""
+    partial_reasoning: str = ""
+    type: str = field(default="error", init=False)
+
+
+StreamEvent = Union[StartEvent, WaitingEvent, RetryingEvent, DeltaEvent, DoneEvent, ErrorEvent]
+
+
+def to_dict(event: StreamEvent) -> Dict[str, Any]:
+    """A JSON-ready dict with ``type`` first, as the CLI's ``--json`` prints it."""
+    data = dataclasses.asdict(event)
+    kind = data.pop("type")
+    return {"type": kind, **data}
