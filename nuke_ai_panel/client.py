@@ -1,0 +1,495 @@
+"""Runs provider calls: one chat stream, a model list, a connection check.
+
+This is where the contracts live once for every provider: the event order of DESIGN section 2,
+the deadlines of section 3 (each wait wrapped in ``asyncio.wait_for``; ``ClientTimeout`` only
+bounds the socket connect), the error kinds and retry policy of section 4, and the stream
+reading of section 5. Every exit path closes or releases the response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional, Union
+
+import aiohttp
+
+from . import errors
+from .errors import ProviderError
+from .events import (DeltaEvent, DoneEvent, ErrorEvent, RetryingEvent, StartEvent,
+                     StreamEvent, Usage, WaitingEvent)
+from .providers import ModelInfo, Provider, make_provider
+from .providers.base import NDJSON, HttpRequest, Parsed
+from .redact import redact, register_secret
+from .retry import backoff_delay, is_retryable, parse_retry_after, parse_should_retry, retry_reason
+from .settings import ChatRequest, ProviderSettings
+from .streaming import LineSplitter, LineTooLong, SSEDecoder, decode_line
+
+log = logging.getLogger("nuke_ai_panel.client")
+
+Emit = Callable[[StreamEvent], None]
+TICK = 1.0
+ERROR_BODY_LIMIT = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    provider: str
+    ok: bool
+    latency: Optional[float] = None
+    model_count: Optional[int] = None
+    version: Optional[str] = None
+    error_kind: Optional[str] = None
+    error_message: str = ""
+    hint: str = ""
+    status: Optional[int] = None
+
+
+class _Stream:
+    """The mutable state of one chat turn, across retries."""
+
+    def __init__(self, emit: Emit) -> None:
+        self._emit = emit
+        self.started = time.monotonic()
+        self.text_parts: List[str] = []
+        self.reasoning_parts: List[str] = []
+        self.first_content: Optional[float] = None
+        self.last_content = self.started
+        self.events = 0
+        self.malformed = 0
+        self.finish_reason: Optional[str] = None
+        self.prompt_tokens: Optional[int] = None
+        self.completion_tokens: Optional[int] = None
+        self.terminal = False
+        self.next_tick = self.started + TICK
+
+    @property
+    def content_seen(self) -> bool:
+        return self.first_content is not None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self.reasoning_parts)
+
+    def emit(self, event: StreamEvent) -> None:
+        try:
+            self._emit(event)
+        except Exception:
+            log.exception("stream event sink failed on a %s event", event.type)
+
+    def tick(self) -> None:
+        """Say how long we have waited, about once a second, until content arrives."""
+        now = time.monotonic()
+        if not self.content_seen and now >= self.next_tick:
+            self.emit(WaitingEvent(round(now - self.started, 1)))
+            while self.next_tick <= now:
+                self.next_tick += TICK
+
+    def apply(self, parsed: Parsed) -> None:
+        if parsed.prompt_tokens is not None:
+            self.prompt_tokens = parsed.prompt_tokens
+        if parsed.completion_tokens is not None:
+            self.completion_tokens = parsed.completion_tokens
+        if parsed.finish_reason:
+            self.finish_reason = parsed.finish_reason
+        if parsed.text or parsed.reasoning:
+            now = time.monotonic()
+            if self.first_content is None:
+                self.first_content = now
+            self.last_content = now
+            if parsed.text:
+                self.text_parts.append(parsed.text)
+            if parsed.reasoning:
+                self.reasoning_parts.append(parsed.reasoning)
+            self.emit(DeltaEvent(parsed.text, parsed.reasoning))
+        if parsed.terminal:
+            self.terminal = True
+
+    def done(self) -> DoneEvent:
+        now = time.monotonic()
+        ttft = None if self.first_content is None else self.first_content - self.started
+        return DoneEvent(
+            finish_reason=self.finish_reason,
+            usage=Usage(self.prompt_tokens, self.completion_tokens),
+            time_to_first_token=ttft,
+            duration=now - self.started,
+            malformed_chunks=self.malformed,
+            text=self.text,
+            reasoning=self.reasoning,
+        )
+
+    def error(self, exc: ProviderError) -> ErrorEvent:
+        return ErrorEvent(kind=exc.kind, message=exc.message, hint=exc.hint, status=exc.status,
+                          chunks=self.events, partial=self.text, partial_reasoning=self.reasoning)
+
+
+async def stream_chat(session: aiohttp.ClientSession, settings: ProviderSettings,
+                      request: ChatRequest, emit: Emit) -> Union[DoneEvent, ErrorEvent]:
+    """Stream one chat turn to ``emit``; returns the terminal event, which is also emitted.
+
+    Never raises for provider, network or protocol trouble. On cancellation it emits a
+    ``cancelled`` error carrying the partial answer and re-raises ``CancelledError``.
+    """
+    if settings.api_key:
+        register_secret(settings.api_key)
+    state = _Stream(emit)
+    state.emit(StartEvent(settings.provider_id, request.model, request.request_id))
+    try:
+        provider = make_provider(settings)
+        provider.check_ready()
+        await _with_retries(session, provider, request, state)
+        result: Union[DoneEvent, ErrorEvent] = state.done()
+    except asyncio.CancelledError:
+        state.emit(state.error(ProviderError(
+            errors.CANCELLED, "Stopped before the answer finished",
+            "The partial answer is kept." if state.text else "")))
+        raise
+    except ProviderError as exc:
+        result = state.error(exc)
+    except Exception as exc:
+        log.error("unexpected failure in a %s stream: %s", settings.provider_id,
+                  redact(repr(exc)), exc_info=True)
+        result = state.error(ProviderError(
+            errors.PROTOCOL, f"Unexpected error while reading the answer: {exc!r}",
+            "This is a bug in Nuke AI Panel; the log file has the details."))
+    state.emit(result)
+    return result
+
+
+async def _with_retries(session: aiohttp.ClientSession, provider: Provider,
+                        request: ChatRequest, state: _Stream) -> None:
+    policy = provider.settings.retry
+    attempt = 0
+    while True:
+        try:
+            await _attempt(session, provider, request, state)
+            return
+        except ProviderError as exc:
+            if state.content_seen or attempt >= policy.max_retries or not is_retryable(exc):
+                raise
+            delay = backoff_delay(policy, attempt, exc)
+            attempt += 1
+            log.info("%s: retry %d in %.2fs after %s", provider.id, attempt, delay,
+                     retry_reason(exc))
+            state.emit(RetryingEvent(attempt, round(delay, 3), retry_reason(exc)))
+            await asyncio.sleep(delay)
+
+
+async def _attempt(session: aiohttp.ClientSession, provider: Provider, request: ChatRequest,
+                   state: _Stream) -> None:
+    deadlines = provider.settings.deadlines
+    first_token_at = time.monotonic() + deadlines.first_token
+    http = provider.chat_request(request)
+    response = await _open(session, provider, http, state, first_token_at)
+    clean = False
+    try:
+        await _check_response(provider, response, request.model, first_token_at)
+        clean = await _read_stream(provider, response, state, first_token_at)
+    finally:
+        if clean:
+            response.release()
+        else:
+            response.close()
+
+
+async def _open(session: aiohttp.ClientSession, provider: Provider, http: HttpRequest,
+                state: _Stream, first_token_at: float) -> aiohttp.ClientResponse:
+    """Send the request and wait for headers, saying ``waiting`` once a second meanwhile."""
+    deadlines = provider.settings.deadlines
+    task = asyncio.ensure_future(session.request(
+        http.method, http.url, headers=http.headers, json=http.json, params=http.params,
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=deadlines.connect),
+        allow_redirects=True))
+    opened = False
+    try:
+        while True:
+            remaining = first_token_at - time.monotonic()
+            if remaining <= 0:
+                raise _first_token_timeout(provider, deadlines.first_token)
+            wait = min(remaining, max(0.01, state.next_tick - time.monotonic()))
+            try:
+                response = await asyncio.wait_for(asyncio.shield(task), wait)
+                opened = True
+                return response
+            except asyncio.TimeoutError:
+                if task.done():
+                    raise
+                state.tick()
+    except asyncio.TimeoutError:
+        raise ProviderError(
+            errors.CONNECT_TIMEOUT,
+            f"No connection to {_host(http.url)} within {deadlines.connect:g} s",
+            provider.hint(errors.CONNECT_TIMEOUT)) from None
+    except aiohttp.InvalidURL as exc:
+        raise ProviderError(errors.CONFIG, f"Invalid URL: {exc}",
+                            "Fix the base URL in Settings.") from None
+    except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError,
+            aiohttp.ClientOSError) as exc:
+        raise _connect_error(provider, http.url, exc) from None
+    except aiohttp.ClientResponseError as exc:
+        raise ProviderError(errors.PROTOCOL, f"Malformed HTTP response: {exc.message}",
+                            provider.hint(errors.PROTOCOL)) from None
+    except aiohttp.ClientError as exc:
+        raise _connect_error(provider, http.url, exc) from None
+    finally:
+        if not opened:
+            await _discard(task)
+
+
+async def _discard(task: "asyncio.Future[aiohttp.ClientResponse]") -> None:
+    """Stop a request we gave up on, closing its response if it arrived meanwhile."""
+    if not task.done():
+        task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    if not task.cancelled() and task.exception() is None:
+        task.result().close()
+
+
+def _connect_error(provider: Provider, url: str, exc: BaseException) -> ProviderError:
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        reason = "the server closed the connection without answering"
+    else:
+        reason = str(getattr(exc, "os_error", None) or exc) or type(exc).__name__
+    return ProviderError(errors.CONNECT, f"Cannot connect to {_host(url)}: {reason}",
+                         provider.hint(errors.CONNECT))
+
+
+def _first_token_timeout(provider: Provider, seconds: float) -> ProviderError:
+    return ProviderError(errors.FIRST_TOKEN_TIMEOUT,
+                         f"No answer from the model within {seconds:g} s",
+                         provider.hint(errors.FIRST_TOKEN_TIMEOUT))
+
+
+async def _check_response(provider: Provider, response: aiohttp.ClientResponse, model: str,
+                          first_token_at: float) -> None:
+    """Raise the matching error for an HTTP error or a body that is not a stream."""
+    ctype = response.headers.get("Content-Type", "").lower()
+    if response.status < 300 and "text/html" not in ctype:
+        if provider.stream_format == NDJSON or "event-stream" in ctype or not ctype:
+            return
+        if "json" not in ctype:
+            return
+    timeout = max(0.5, min(10.0, first_token_at - time.monotonic()))
+    body = await _read_body(response, timeout)
+    if response.status >= 300:
+        error = provider.http_error(response.status, response.headers, body, model)
+        error.retry_after = parse_retry_after(response.headers,
+                                              provider.settings.retry.max_retry_after)
+        error.should_retry = parse_should_retry(response.headers)
+        raise error
+    if errors.looks_like_html(body) or "text/html" in ctype:
+        detail = errors.html_summary(body)
+    else:
+        detail = errors.error_message_from_json(errors.json_or_none(body)) \
+            or errors.body_excerpt(body)
+    raise ProviderError(errors.PROTOCOL,
+                        f"Expected an event stream but got {ctype or 'no content type'}: {detail}",
+                        provider.hint(errors.PROTOCOL), status=response.status)
+
+
+async def _read_body(response: aiohttp.ClientResponse, timeout: float) -> bytes:
+    """Up to 256 KiB of an error body, within ``timeout``: enough to quote the server."""
+    body = bytearray()
+
+    async def read() -> None:
+        while len(body) < ERROR_BODY_LIMIT:
+            chunk = await response.content.readany()
+            if not chunk:
+                return
+            body.extend(chunk)
+
+    try:
+        await asyncio.wait_for(read(), timeout)
+    except (asyncio.TimeoutError, aiohttp.ClientError):
+        pass
+    return bytes(body)
+
+
+async def _read_stream(provider: Provider, response: aiohttp.ClientResponse, state: _Stream,
+                       first_token_at: float) -> bool:
+    """Read until the terminal event; True if the body was read to its end."""
+    deadlines = provider.settings.deadlines
+    splitter = LineSplitter()
+    sse = None if provider.stream_format == NDJSON else SSEDecoder()
+    content = response.content
+    while True:
+        now = time.monotonic()
+        if state.content_seen:
+            deadline, kind, limit = state.last_content + deadlines.idle, errors.IDLE_TIMEOUT, \
+                deadlines.idle
+            wait = deadline - now
+        else:
+            deadline, kind, limit = first_token_at, errors.FIRST_TOKEN_TIMEOUT, \
+                deadlines.first_token
+            wait = min(deadline - now, max(0.01, state.next_tick - now))
+        if deadline - now <= 0:
+            raise _stall_error(provider, kind, limit)
+        try:
+            chunk = await asyncio.wait_for(content.readany(), wait)
+        except asyncio.TimeoutError:
+            state.tick()
+            continue
+        except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError) as exc:
+            raise ProviderError(errors.TRUNCATED,
+                                f"The connection dropped mid-answer ({_short(exc)})",
+                                provider.hint(errors.TRUNCATED)) from None
+        if not chunk:
+            break
+        try:
+            lines = splitter.feed(chunk)
+        except LineTooLong as exc:
+            raise ProviderError(errors.PROTOCOL, f"Stream rejected: {exc}",
+                                provider.hint(errors.PROTOCOL)) from None
+        if _handle_lines(provider, sse, lines, state):
+            return content.at_eof()
+    if _handle_lines(provider, sse, splitter.flush(), state):
+        return True
+    if provider.finish_reason_is_terminal and state.finish_reason:
+        return True
+    raise ProviderError(errors.TRUNCATED,
+                        "The stream ended before the answer was complete "
+                        f"(no end-of-answer event after {state.events} events)",
+                        provider.hint(errors.TRUNCATED))
+
+
+def _stall_error(provider: Provider, kind: str, seconds: float) -> ProviderError:
+    if kind == errors.FIRST_TOKEN_TIMEOUT:
+        return _first_token_timeout(provider, seconds)
+    return ProviderError(errors.IDLE_TIMEOUT,
+                         f"The model sent nothing for {seconds:g} s mid-answer",
+                         provider.hint(errors.IDLE_TIMEOUT))
+
+
+def _handle_lines(provider: Provider, sse: Optional[SSEDecoder], lines: List[bytes],
+                  state: _Stream) -> bool:
+    """Decode and apply lines; True once the terminal event has arrived."""
+    for raw in lines:
+        line = decode_line(raw)
+        if sse is None:
+            if not line.strip():
+                continue
+            state.events += 1
+            parsed = provider.parse_line(line)
+            excerpt = line
+        else:
+            event = sse.decode(line)
+            if event is None:
+                continue
+            state.events += 1
+            parsed = provider.parse_event(event)
+            excerpt = event.data
+        if parsed.malformed:
+            state.malformed += 1
+            log.warning("%s: skipped a malformed chunk: %s", provider.id,
+                        redact(excerpt[:120]))
+            continue
+        if parsed.error is not None:
+            state.apply(Parsed(text=parsed.text, reasoning=parsed.reasoning))
+            raise ProviderError(errors.STREAM, f"The provider reported: {parsed.error}",
+                                provider.hint(errors.STREAM))
+        state.apply(parsed)
+        if state.terminal:
+            return True
+    return False
+
+
+async def _request_json(session: aiohttp.ClientSession, provider: Provider,
+                        http: HttpRequest) -> Any:
+    """One non-streaming call, bounded as a whole by the request deadline."""
+    deadlines = provider.settings.deadlines
+
+    async def call() -> Any:
+        async with session.request(
+                http.method, http.url, headers=http.headers, json=http.json, params=http.params,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=deadlines.connect)) as resp:
+            body = await resp.read()
+            if resp.status >= 300:
+                error = provider.http_error(resp.status, resp.headers, body, "")
+                if resp.status == 404 and error.kind == errors.MODEL_NOT_FOUND:
+                    error = ProviderError(errors.CONFIG, f"{http.url} was not found (HTTP 404)",
+                                          provider.hint(errors.PROTOCOL), status=404)
+                raise error
+            try:
+                return json.loads(body.decode("utf-8", "replace"))
+            except ValueError:
+                detail = errors.html_summary(body) if errors.looks_like_html(body) \
+                    else errors.body_excerpt(body)
+                raise ProviderError(errors.PROTOCOL, f"Not a JSON answer from {http.url}: {detail}",
+                                    provider.hint(errors.PROTOCOL), status=resp.status) from None
+
+    try:
+        return await asyncio.wait_for(call(), deadlines.request)
+    except aiohttp.ServerTimeoutError:
+        raise ProviderError(
+            errors.CONNECT_TIMEOUT,
+            f"No connection to {_host(http.url)} within {deadlines.connect:g} s",
+            provider.hint(errors.CONNECT_TIMEOUT)) from None
+    except asyncio.TimeoutError:
+        raise ProviderError(errors.FIRST_TOKEN_TIMEOUT,
+                            f"{_host(http.url)} did not answer within {deadlines.request:g} s",
+                            "The server accepted the connection but did not answer; check that "
+                            "it is not overloaded, or raise the request deadline.") from None
+    except aiohttp.InvalidURL as exc:
+        raise ProviderError(errors.CONFIG, f"Invalid URL: {exc}",
+                            "Fix the base URL in Settings.") from None
+    except aiohttp.ClientConnectorError as exc:
+        raise _connect_error(provider, http.url, exc) from None
+    except aiohttp.ClientError as exc:
+        raise _connect_error(provider, http.url, exc) from None
+
+
+async def list_models(session: aiohttp.ClientSession,
+                      settings: ProviderSettings) -> List[ModelInfo]:
+    """The provider's models; raises :class:`ProviderError`."""
+    if settings.api_key:
+        register_secret(settings.api_key)
+    provider = make_provider(settings)
+    provider.check_ready()
+    data = await _request_json(session, provider, provider.models_request())
+    try:
+        return provider.parse_models(data)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ProviderError(errors.PROTOCOL, f"Unexpected model list: {exc}",
+                            provider.hint(errors.PROTOCOL)) from None
+
+
+async def check_connection(session: aiohttp.ClientSession,
+                           settings: ProviderSettings) -> ConnectionCheck:
+    """Reachable, authenticated, how fast, how many models, which server version."""
+    started = time.monotonic()
+    try:
+        provider = make_provider(settings)
+        version = None
+        version_http = provider.version_request()
+        models = await list_models(session, settings)
+        latency = time.monotonic() - started
+        if version_http is not None:
+            try:
+                version = provider.parse_version(
+                    await _request_json(session, provider, version_http))
+            except ProviderError:
+                version = None
+        return ConnectionCheck(settings.provider_id, True, round(latency, 3), len(models), version)
+    except ProviderError as exc:
+        return ConnectionCheck(settings.provider_id, False, error_kind=exc.kind,
+                               error_message=exc.message, hint=exc.hint, status=exc.status)
+
+
+def _host(url: str) -> str:
+    try:
+        from yarl import URL
+        parsed = URL(url)
+        return f"{parsed.host}:{parsed.port}" if parsed.host else url
+    except Exception:
+        return url
+
+
+def _short(exc: BaseException) -> str:
+    return errors.one_line(str(exc) or type(exc).__name__, 120)

@@ -1,0 +1,190 @@
+"""The small interface every provider implements.
+
+A provider only knows its wire format: how to build the HTTP request, how to read one decoded
+event, how to read an error body, and where its model list lives. Connections, deadlines,
+retries and the event contract live once, in ``nuke_ai_panel.client``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional
+
+from .. import errors
+from ..provider_info import ProviderInfo, provider_info
+from ..settings import ChatRequest, ProviderSettings
+from ..streaming import SSEEvent
+
+SSE = "sse"
+NDJSON = "ndjson"
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    url: str
+    headers: Dict[str, str] = field(default_factory=dict)
+    json: Optional[Dict[str, Any]] = None
+    params: Optional[Dict[str, str]] = None
+
+
+@dataclass
+class Parsed:
+    """What one stream event meant."""
+
+    text: str = ""
+    reasoning: str = ""
+    finish_reason: Optional[str] = None
+    prompt_tokens: Optional[int] = None
+    completion_tokens: Optional[int] = None
+    terminal: bool = False
+    error: Optional[str] = None
+    malformed: bool = False
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    id: str
+    label: str = ""
+    details: Dict[str, Any] = field(default_factory=dict)
+
+
+class Provider:
+    """Base for the providers; subclasses fill in the wire format."""
+
+    id = ""
+    stream_format = SSE
+    finish_reason_is_terminal = True
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
+        self.info: ProviderInfo = provider_info(self.id)
+        self.base_url = settings.base_url.rstrip("/")
+
+    def check_ready(self) -> None:
+        """Fail fast, before any network, on what the config alone tells us is wrong."""
+        if not self.base_url:
+            raise errors.ProviderError(
+                errors.CONFIG, f"No base URL set for {self.info.label}",
+                "Set the server's base URL in Settings, e.g. http://localhost:1234/v1")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise errors.ProviderError(
+                errors.CONFIG, f"Base URL {self.base_url!r} is not an http(s) URL",
+                "Fix the base URL in Settings; it should start with http:// or https://")
+        if self.info.needs_key and not self.settings.api_key:
+            raise errors.ProviderError(errors.CONFIG, f"No API key for {self.info.label}",
+                                       self.key_hint())
+
+    def key_hint(self) -> str:
+        env = self.info.key_env
+        where = f", or set {env}" if env else ""
+        return f"Check the API key in Settings{where}."
+
+    def auth_headers(self) -> Dict[str, str]:
+        return {}
+
+    def headers(self) -> Dict[str, str]:
+        headers = {"Accept": "application/json"}
+        headers.update(self.auth_headers())
+        headers.update(self.settings.extra_headers)
+        return headers
+
+    def chat_request(self, request: ChatRequest) -> HttpRequest:
+        raise NotImplementedError
+
+    def parse_event(self, event: SSEEvent) -> Parsed:
+        """Read one SSE event; NDJSON providers override :meth:`parse_line` instead."""
+        try:
+            data = json.loads(event.data)
+        except ValueError:
+            return Parsed(malformed=True)
+        if not isinstance(data, dict):
+            return Parsed(malformed=True)
+        return self.parse_json(event.event, data)
+
+    def parse_line(self, line: str) -> Parsed:
+        try:
+            data = json.loads(line)
+        except ValueError:
+            return Parsed(malformed=True)
+        if not isinstance(data, dict):
+            return Parsed(malformed=True)
+        return self.parse_json("message", data)
+
+    def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
+        raise NotImplementedError
+
+    def models_request(self) -> HttpRequest:
+        raise NotImplementedError
+
+    def parse_models(self, data: Any) -> List[ModelInfo]:
+        raise NotImplementedError
+
+    def version_request(self) -> Optional[HttpRequest]:
+        return None
+
+    def parse_version(self, data: Any) -> Optional[str]:
+        return None
+
+    def http_error(self, status: int, headers: Mapping[str, str], body: bytes,
+                   model: str) -> errors.ProviderError:
+        """Turn an HTTP error response into an error that quotes the server."""
+        data = errors.json_or_none(body)
+        server_message = errors.error_message_from_json(data)
+        if server_message is None and errors.looks_like_html(body):
+            server_message = f"an HTML page: {errors.html_summary(body)}"
+            if status == 404:
+                return errors.ProviderError(
+                    errors.CONFIG, f"HTTP 404 from {self.base_url}: {server_message}",
+                    f"Check the base URL in Settings; {self.base_url} does not look like "
+                    f"the {self.info.label} API.", status=status)
+        if server_message is None:
+            server_message = errors.body_excerpt(body) or "no details given"
+        kind = errors.kind_for_status(status)
+        message = f"HTTP {status}: {server_message}"
+        return errors.ProviderError(kind, message, self.hint(kind, model, status), status=status)
+
+    def hint(self, kind: str, model: str = "", status: Optional[int] = None) -> str:
+        host = self.base_url
+        if kind == errors.CONNECT:
+            return f"Check that the server at {host} is running and reachable (network, VPN, proxy)."
+        if kind == errors.CONNECT_TIMEOUT:
+            return f"{host} did not accept a connection in time: check the address, VPN or proxy."
+        if kind == errors.FIRST_TOKEN_TIMEOUT:
+            return ("The model sent nothing in time; it may be busy or still loading. Try again, "
+                    "or raise the first-token deadline in Settings.")
+        if kind == errors.IDLE_TIMEOUT:
+            return ("The model stopped sending mid-answer; the partial answer is kept. Try again, "
+                    "or raise the idle deadline in Settings.")
+        if kind == errors.AUTH:
+            if status == 402:
+                return "Check the account's credits or billing, and the API key in Settings."
+            return self.key_hint()
+        if kind == errors.RATE_LIMIT:
+            return "The provider is rate limiting this key: wait a moment and try again."
+        if kind == errors.MODEL_NOT_FOUND:
+            return f"Model {model!r} is not available here: pick one from the refreshed model list."
+        if kind == errors.BAD_REQUEST:
+            return ("The provider refused the request; if the conversation is long, start a New "
+                    "chat or pick a model with a larger context.")
+        if kind == errors.SERVER:
+            return "The provider is having trouble; try again in a moment."
+        if kind == errors.STREAM:
+            return "The provider reported an error mid-answer; the partial answer is kept. Try again."
+        if kind == errors.TRUNCATED:
+            return "The answer was cut off before it finished; the partial answer is kept. Try again."
+        if kind == errors.PROTOCOL:
+            return (f"{host} does not answer like the {self.info.label} API: check the base URL "
+                    "and provider in Settings.")
+        return ""
+
+
+def int_or_none(value: Any) -> Optional[int]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    return None

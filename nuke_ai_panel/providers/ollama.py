@@ -1,0 +1,87 @@
+"""Ollama's native API: NDJSON lines ending with ``done: true``."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from .. import errors
+from ..settings import ChatRequest
+from .base import NDJSON, HttpRequest, ModelInfo, Parsed, Provider, int_or_none
+
+
+class OllamaProvider(Provider):
+    id = "ollama"
+    stream_format = NDJSON
+    finish_reason_is_terminal = False
+
+    def chat_request(self, request: ChatRequest) -> HttpRequest:
+        messages: List[Dict[str, str]] = []
+        if request.system:
+            messages.append({"role": "system", "content": request.system})
+        messages.extend({"role": m.role, "content": m.content} for m in request.messages)
+        options: Dict[str, Any] = {}
+        if request.temperature is not None:
+            options["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            options["num_predict"] = request.max_tokens
+        body: Dict[str, Any] = {"model": request.model, "messages": messages, "stream": True}
+        if options:
+            body["options"] = options
+        return HttpRequest("POST", f"{self.base_url}/api/chat", self.headers(), body)
+
+    def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
+        parsed = Parsed()
+        if data.get("error"):
+            parsed.error = str(data["error"])
+            return parsed
+        message = data.get("message")
+        if isinstance(message, dict):
+            content = message.get("content")
+            thinking = message.get("thinking")
+            parsed.text = content if isinstance(content, str) else ""
+            parsed.reasoning = thinking if isinstance(thinking, str) else ""
+        if data.get("done") is True:
+            parsed.terminal = True
+            parsed.finish_reason = str(data.get("done_reason") or "stop")
+            parsed.prompt_tokens = int_or_none(data.get("prompt_eval_count"))
+            parsed.completion_tokens = int_or_none(data.get("eval_count"))
+        return parsed
+
+    def models_request(self) -> HttpRequest:
+        return HttpRequest("GET", f"{self.base_url}/api/tags", self.headers())
+
+    def parse_models(self, data: Any) -> List[ModelInfo]:
+        items = data.get("models") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise ValueError("no 'models' list in /api/tags")
+        models = []
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            name = item.get("name") or item.get("model")
+            if not name:
+                continue
+            details = item.get("details") or {}
+            size = details.get("parameter_size") if isinstance(details, dict) else None
+            label = f"{name} ({size})" if size else str(name)
+            models.append(ModelInfo(str(name), label, item))
+        return models
+
+    def version_request(self) -> Optional[HttpRequest]:
+        return HttpRequest("GET", f"{self.base_url}/api/version", self.headers())
+
+    def parse_version(self, data: Any) -> Optional[str]:
+        if isinstance(data, dict) and isinstance(data.get("version"), str):
+            return data["version"]
+        return None
+
+    def hint(self, kind: str, model: str = "", status: Optional[int] = None) -> str:
+        if kind == errors.CONNECT:
+            return (f"Start Ollama with `ollama serve` (or the Ollama app); it should answer at "
+                    f"{self.base_url}. Set OLLAMA_HOST if it runs elsewhere.")
+        if kind == errors.MODEL_NOT_FOUND and model:
+            return f"Run `ollama pull {model}` to download the model, then try again."
+        if kind == errors.FIRST_TOKEN_TIMEOUT:
+            return ("Ollama sent nothing in time; a large model can take minutes to load. Try "
+                    "again, or raise the first-token deadline in Settings.")
+        return super().hint(kind, model, status)

@@ -1,0 +1,271 @@
+"""One asyncio event loop in one daemon thread, for every network call of the app.
+
+Callers on any thread (Nuke's main thread above all) submit a job and get a handle back at
+once; the job travels to the loop through the loop's own thread-safe queue
+(``call_soon_threadsafe``) and runs as a Task, so aiohttp's timers always find their Task and
+the one ``ClientSession``, created on this loop, is never used from another. Nothing here
+touches Qt or ``nuke``: results leave through sinks and done callbacks, which the UI layer
+turns into Qt signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import logging
+import threading
+from typing import Any, Awaitable, Callable, Generic, List, Optional, Set, TypeVar
+
+import aiohttp
+
+from . import client
+from .redact import redact
+from .settings import ChatRequest, ProviderSettings
+
+log = logging.getLogger("nuke_ai_panel.worker")
+
+T = TypeVar("T")
+Job = Callable[[aiohttp.ClientSession], Awaitable[T]]
+
+
+class WorkerStopped(RuntimeError):
+    """The worker shut down before the job could finish."""
+
+
+class JobHandle(Generic[T]):
+    """The caller's grip on one submitted job. Safe to use from any thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, name: str) -> None:
+        self.name = name
+        self._loop = loop
+        self._task: Optional["asyncio.Task[T]"] = None
+        self._cancel_requested = False
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._result: Any = None
+        self._exception: Optional[BaseException] = None
+        self._cancelled = False
+        self._callbacks: List[Callable[["JobHandle[T]"], None]] = []
+
+    def cancel(self) -> None:
+        """Ask the job to stop; returns at once. The job's own cleanup still runs."""
+        self._cancel_requested = True
+        if self._done.is_set():
+            return
+        try:
+            self._loop.call_soon_threadsafe(self._cancel_on_loop)
+        except RuntimeError:
+            pass
+
+    def _cancel_on_loop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        return self._done.wait(timeout)
+
+    def result(self, timeout: Optional[float] = None) -> T:
+        if not self._done.wait(timeout):
+            raise concurrent.futures.TimeoutError(f"job {self.name!r} still running")
+        if self._cancelled:
+            raise concurrent.futures.CancelledError()
+        if self._exception is not None:
+            raise self._exception
+        return self._result
+
+    def exception(self) -> Optional[BaseException]:
+        return self._exception
+
+    def add_done_callback(self, callback: Callable[["JobHandle[T]"], None]) -> None:
+        """``callback(handle)`` runs on the loop thread when the job ends (at once if it has)."""
+        with self._lock:
+            if not self._done.is_set():
+                self._callbacks.append(callback)
+                return
+        self._run_callback(callback)
+
+    def _finish(self, result: Any = None, exception: Optional[BaseException] = None,
+                cancelled: bool = False) -> None:
+        with self._lock:
+            self._result, self._exception, self._cancelled = result, exception, cancelled
+            self._done.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            self._run_callback(callback)
+
+    def _run_callback(self, callback: Callable[["JobHandle[T]"], None]) -> None:
+        try:
+            callback(self)
+        except Exception:
+            log.exception("done callback of job %r failed", self.name)
+
+
+class Worker:
+    """The event-loop thread. ``start`` is implicit in ``submit``; ``shutdown`` is quick."""
+
+    def __init__(self, name: str = "nuke-ai-panel-loop") -> None:
+        self._name = name
+        self._lock = threading.RLock()
+        self._thread: Optional[threading.Thread] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._tasks: Set["asyncio.Task[Any]"] = set()
+        self._handles: Set[JobHandle[Any]] = set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.running:
+                return
+            ready = threading.Event()
+            failure: List[BaseException] = []
+            thread = threading.Thread(target=self._run, args=(ready, failure), name=self._name,
+                                      daemon=True)
+            thread.start()
+            ready.wait()
+            if failure:
+                thread.join()
+                raise RuntimeError(f"the network thread failed to start: {failure[0]!r}")
+            self._thread = thread
+
+    def _run(self, ready: threading.Event, failure: List[BaseException]) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            self._session = loop.run_until_complete(self._make_session())
+            self._loop = loop
+        except BaseException as exc:
+            failure.append(exc)
+            loop.close()
+            ready.set()
+            return
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
+
+    async def _make_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=10.0),
+            connector=aiohttp.TCPConnector(limit=0, enable_cleanup_closed=False))
+
+    def submit(self, job: Job[T], name: str = "job") -> JobHandle[T]:
+        """Run ``job(session)`` on the loop thread; returns at once."""
+        with self._lock:
+            self.start()
+            loop = self._loop
+            assert loop is not None
+            handle: JobHandle[T] = JobHandle(loop, name)
+            loop.call_soon_threadsafe(self._start_job, job, handle)
+            return handle
+
+    def _start_job(self, job: Job[T], handle: JobHandle[T]) -> None:
+        if handle._cancel_requested:
+            handle._finish(cancelled=True)
+            return
+        assert self._session is not None and self._loop is not None
+        task = self._loop.create_task(self._run_job(job, handle))
+        handle._task = task
+        self._tasks.add(task)
+        self._handles.add(handle)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_job(self, job: Job[T], handle: JobHandle[T]) -> None:
+        assert self._session is not None
+        try:
+            result = await job(self._session)
+        except asyncio.CancelledError:
+            handle._finish(cancelled=True)
+        except Exception as exc:
+            log.error("job %r failed: %s", handle.name, redact(repr(exc)), exc_info=True)
+            handle._finish(exception=exc)
+        else:
+            handle._finish(result=result)
+        finally:
+            self._handles.discard(handle)
+
+    def stream_chat(self, settings: ProviderSettings, request: ChatRequest,
+                    sink: client.Emit) -> JobHandle[Any]:
+        """Stream a chat turn; ``sink`` gets every event on the loop thread."""
+        return self.submit(lambda session: client.stream_chat(session, settings, request, sink),
+                           name=f"chat:{settings.provider_id}")
+
+    def list_models(self, settings: ProviderSettings) -> JobHandle[Any]:
+        return self.submit(lambda session: client.list_models(session, settings),
+                           name=f"models:{settings.provider_id}")
+
+    def check_connection(self, settings: ProviderSettings) -> JobHandle[Any]:
+        return self.submit(lambda session: client.check_connection(session, settings),
+                           name=f"check:{settings.provider_id}")
+
+    def shutdown(self, timeout: float = 1.0) -> None:
+        """Cancel jobs, close the session, stop the loop and join the thread, within ``timeout``."""
+        with self._lock:
+            thread, loop = self._thread, self._loop
+            if thread is None or loop is None:
+                return
+            if threading.current_thread() is thread:
+                raise RuntimeError("Worker.shutdown() cannot be called from the worker's thread")
+            deadline = max(0.2, timeout)
+            if thread.is_alive():
+                future = asyncio.run_coroutine_threadsafe(self._close(deadline * 0.6), loop)
+                try:
+                    future.result(deadline * 0.8)
+                except Exception as exc:
+                    log.warning("worker shutdown was not clean: %r", exc)
+                try:
+                    loop.call_soon_threadsafe(loop.stop)
+                except RuntimeError:
+                    pass
+                thread.join(deadline * 0.2 + 0.5)
+            self._thread = None
+            self._loop = None
+            self._session = None
+
+    async def _close(self, grace: float) -> None:
+        tasks = [t for t in self._tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+        for handle in list(self._handles):
+            if not handle.done():
+                handle._finish(exception=WorkerStopped("the network thread shut down"))
+        if self._session is not None:
+            await self._session.close()
+        await asyncio.sleep(0)
+
+
+_default: Optional[Worker] = None
+_default_lock = threading.Lock()
+
+
+def get_worker() -> Worker:
+    """The app-wide worker, shut down at interpreter exit."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Worker()
+            atexit.register(_default.shutdown)
+        return _default
+
+
+def shutdown_default_worker(timeout: float = 1.0) -> None:
+    with _default_lock:
+        worker = _default
+    if worker is not None:
+        worker.shutdown(timeout)
