@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Union
@@ -23,12 +22,13 @@ from .events import (DeltaEvent, DoneEvent, ErrorEvent, RetryingEvent, StartEven
                      StreamEvent, Usage, WaitingEvent)
 from .providers import ModelInfo, Provider, make_provider
 from .providers.base import NDJSON, HttpRequest, Parsed
+from .logs import get_logger
 from .redact import redact, register_secret
 from .retry import backoff_delay, is_retryable, parse_retry_after, parse_should_retry, retry_reason
 from .settings import ChatRequest, ProviderSettings
 from .streaming import LineSplitter, LineTooLong, SSEDecoder, decode_line
 
-log = logging.getLogger("nuke_ai_panel.client")
+log = get_logger(__name__)
 
 Emit = Callable[[StreamEvent], None]
 TICK = 1.0

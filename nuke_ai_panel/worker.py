@@ -13,17 +13,17 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
-import logging
 import threading
 from typing import Any, Awaitable, Callable, Generic, List, Optional, Set, TypeVar
 
 import aiohttp
 
 from . import client
+from .logs import get_logger
 from .redact import redact
 from .settings import ChatRequest, ProviderSettings
 
-log = logging.getLogger("nuke_ai_panel.worker")
+log = get_logger(__name__)
 
 T = TypeVar("T")
 Job = Callable[[aiohttp.ClientSession], Awaitable[T]]

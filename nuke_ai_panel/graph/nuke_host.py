@@ -1,0 +1,345 @@
+"""``NukeHost``: the host interface over the running Nuke (``nuke`` imported lazily).
+
+Nuke's API may only be used from its main thread. Each call therefore runs directly
+when already on the main thread, and otherwise through
+``nuke.executeInMainThreadWithResult`` with the work wrapped so its exception is
+caught inside and re-raised here: Nuke itself would print it and hand back None.
+Calling ``executeInMainThreadWithResult`` from the main thread would hang Nuke, so
+that path is never taken there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+import threading
+import traceback
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+
+from .dialogs import non_blocking_dialogs
+from .host import HostError, NodeError, NodeInfo, RunResult
+from .nk_lexer import encode_value
+from .nk_model import parent_of
+from .nk_root import COLOUR_KNOBS, root_info_from_knobs
+from .script_host import MODEL_CODE_FILENAME, model_traceback
+
+__all__ = ["NukeHost"]
+
+_ROOT_TEXT_KNOBS = ("name", "fps", "first_frame", "last_frame", "proxy") + COLOUR_KNOBS
+
+
+def _on_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+class NukeHost:
+    """The host interface over the live Nuke session."""
+
+    def __init__(
+        self,
+        nuke_module: Any = None,
+        nukescripts_module: Any = None,
+        is_main_thread: Callable[[], bool] = _on_main_thread,
+    ) -> None:
+        self._nuke = nuke_module
+        self._nukescripts = nukescripts_module
+        self._is_main = is_main_thread
+        self._undo_depth = 0
+        self._undo: Any = None
+        self._doomed = False
+
+    @property
+    def nuke(self) -> Any:
+        if self._nuke is None:
+            import nuke  # noqa: WPS433 - only importable inside Nuke
+
+            self._nuke = nuke
+        return self._nuke
+
+    def _scripts(self) -> Any:
+        if self._nukescripts is None:
+            try:
+                import nukescripts  # noqa: WPS433
+            except ImportError:
+                return None
+            self._nukescripts = nukescripts
+        return self._nukescripts
+
+    # -- main-thread marshalling -----------------------------------------------------------
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self._is_main():
+            return fn(*args)
+        box: Dict[str, Any] = {}
+
+        def job() -> None:
+            try:
+                box["value"] = fn(*args)
+            except BaseException as exc:  # handed back to the calling thread below
+                box["error"] = exc
+
+        self.nuke.executeInMainThreadWithResult(job)
+        if "error" in box:
+            raise box["error"]
+        if "value" not in box:
+            raise HostError("Nuke did not run the request on its main thread")
+        return box["value"]
+
+    # -- undo (main thread only) ---------------------------------------------------------
+
+    def _begin_undo(self, name: str) -> None:
+        if self._undo_depth == 0:
+            undo = self.nuke.Undo()
+            try:
+                undo.begin(name)
+            except TypeError:
+                undo.begin()
+                undo.name(name)
+            self._undo = undo
+        self._undo_depth += 1
+
+    def _end_undo(self) -> None:
+        self._undo_depth -= 1
+        if self._undo_depth == 0 and self._undo is not None:
+            undo, self._undo = self._undo, None
+            if self._doomed:
+                self._doomed = False
+                undo.cancel()
+            else:
+                undo.end()
+
+    def _cancel_undo(self) -> None:
+        """Nuke cannot roll back part of an open group: a failure inside an outer group
+        dooms the whole group, which is then cancelled instead of ended."""
+        self._undo_depth -= 1
+        if self._undo_depth > 0:
+            self._doomed = True
+        elif self._undo is not None:
+            undo, self._undo = self._undo, None
+            self._doomed = False
+            undo.cancel()
+
+    def _in_undo(self, name: str, fn: Callable[[], Any]) -> Any:
+        self._begin_undo(name)
+        try:
+            result = fn()
+        except BaseException:
+            self._cancel_undo()
+            raise
+        self._end_undo()
+        return result
+
+    @contextlib.contextmanager
+    def undo_group(self, name: str) -> Iterator[None]:
+        self._call(self._begin_undo, name)
+        try:
+            yield
+        except BaseException:
+            self._call(self._cancel_undo)
+            raise
+        self._call(self._end_undo)
+
+    # -- helpers (main thread only) ------------------------------------------------------
+
+    def _node(self, name: str) -> Any:
+        node = self.nuke.toNode(name)
+        if node is None:
+            raise HostError(f"no node named {name}")
+        return node
+
+    def _context(self, parent: Optional[str]) -> Any:
+        return self.nuke.root() if parent is None else self._node(parent)
+
+    def _clear_selection(self) -> None:
+        scripts = self._scripts()
+        clear = getattr(scripts, "clear_selection_recursive", None) if scripts else None
+        if clear is not None:
+            clear()
+            return
+        for n in self.nuke.allNodes(recurseGroups=True):
+            n.setSelected(False)
+
+    def _info(self, n: Any) -> NodeInfo:
+        full = n.fullName()
+        inputs = []
+        for i in range(n.inputs()):
+            source = n.input(i)
+            inputs.append(source.fullName() if source is not None else None)
+        return NodeInfo(full, n.Class(), parent_of(full), inputs, bool(n.isSelected()))
+
+    # -- the interface -------------------------------------------------------------------
+
+    def root_info(self) -> Dict[str, Any]:
+        return self._call(self._root_info)
+
+    def _root_info(self) -> Dict[str, Any]:
+        root = self.nuke.root()
+        knobs = root.knobs()
+        raw: Dict[str, str] = {}
+        if "format" in knobs:
+            fmt = knobs["format"].value()
+            try:
+                w, h = fmt.width(), fmt.height()
+                text = f"{w} {h} 0 0 {w} {h} {fmt.pixelAspect():g} {fmt.name() or ''}"
+            except AttributeError:
+                text = str(fmt)
+            raw["format"] = encode_value(text.strip())
+        names = list(_ROOT_TEXT_KNOBS) + [
+            k for k in knobs if any(s in k.lower() for s in ("lut", "ocio", "colorspace"))
+        ]
+        for name in names:
+            if name in knobs and name not in raw:
+                value = knobs[name].value()
+                raw[name] = encode_value("" if value is None else str(value))
+        return root_info_from_knobs(raw)
+
+    def all_nodes(self) -> List[NodeInfo]:
+        return self._call(lambda: [self._info(n) for n in self.nuke.allNodes(recurseGroups=True)])
+
+    def selected_nodes(self) -> List[NodeInfo]:
+        return self._call(
+            lambda: [self._info(n) for n in self.nuke.allNodes(recurseGroups=True) if n.isSelected()]
+        )
+
+    def select(self, names: Sequence[str]) -> None:
+        self._call(self._select, list(names))
+
+    def _select(self, names: List[str]) -> None:
+        nodes = [self._node(n) for n in names]
+        self._clear_selection()
+        for n in nodes:
+            n.setSelected(True)
+
+    def node_script(self, names: Sequence[str]) -> str:
+        return self._call(self._node_script, list(names))
+
+    def _node_script(self, names: List[str]) -> str:
+        nodes = [self._node(n) for n in names]
+        previous = [n for n in self.nuke.allNodes(recurseGroups=True) if n.isSelected()]
+        by_parent: Dict[Optional[str], List[Any]] = {}
+        for node in nodes:
+            by_parent.setdefault(parent_of(node.fullName()), []).append(node)
+        fd, path = tempfile.mkstemp(prefix="nuke_ai_copy_", suffix=".nk")
+        os.close(fd)
+        path = path.replace("\\", "/")
+        texts = []
+        try:
+            for parent, members in by_parent.items():
+                self._clear_selection()
+                for n in members:
+                    n.setSelected(True)
+                with self._context(parent):
+                    self.nuke.nodeCopy(path)
+                with open(path, "r", encoding="utf-8", errors="replace") as fh:
+                    texts.append(fh.read())
+        finally:
+            self._clear_selection()
+            for n in previous:
+                with contextlib.suppress(Exception):
+                    n.setSelected(True)
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        return "\n".join(texts)
+
+    def paste_script(self, text: str, connect_to: Optional[str] = None) -> List[str]:
+        return self._call(self._paste_script, text, connect_to)
+
+    def _paste_script(self, text: str, connect_to: Optional[str]) -> List[str]:
+        target = self._node(connect_to) if connect_to else None
+        before = {n.fullName() for n in self.nuke.allNodes(recurseGroups=True)}
+        fd, path = tempfile.mkstemp(prefix="nuke_ai_paste_", suffix=".nk")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        path = path.replace("\\", "/")
+
+        def paste() -> None:
+            if target is not None:
+                self._clear_selection()
+                target.setSelected(True)
+            with self._context(parent_of(connect_to) if connect_to else None):
+                self.nuke.nodePaste(path)
+
+        try:
+            self._in_undo("Paste nodes", paste)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        return [n.fullName() for n in self.nuke.allNodes(recurseGroups=True) if n.fullName() not in before]
+
+    def set_knob(self, node: str, knob: str, value: Any, expression: bool = False) -> None:
+        self._call(self._set_knob, node, knob, value, expression)
+
+    def _set_knob(self, node: str, knob: str, value: Any, expression: bool) -> None:
+        k = self._node(node).knob(knob)
+        if k is None:
+            raise HostError(f"{node} has no knob named {knob}")
+        if expression:
+            self._in_undo(f"Set {knob}", lambda: k.setExpression(str(value)))
+        else:
+            self._in_undo(f"Set {knob}", lambda: k.setValue(value))
+
+    def nodes_in_error(self) -> List[NodeError]:
+        return self._call(self._nodes_in_error)
+
+    def _nodes_in_error(self) -> List[NodeError]:
+        out = []
+        for n in self.nuke.allNodes(recurseGroups=True):
+            check = getattr(n, "hasError", None) or getattr(n, "error", None)
+            try:
+                failing = bool(check()) if check else False
+            except Exception:
+                continue
+            if failing:
+                out.append(NodeError(n.fullName(), n.Class(), self._error_text(n)))
+        return out
+
+    def _error_text(self, n: Any) -> str:
+        knobs = n.knobs()
+        if "file" in knobs:
+            try:
+                path = knobs["file"].evaluate()
+            except Exception:
+                path = knobs["file"].value()
+            if not path:
+                return "no file name given (the file knob is empty)"
+            if isinstance(path, str) and not os.path.exists(path):
+                return f"file not found: {path}"
+        return "Nuke reports an error on this node (its message is shown in the node graph)"
+
+    def run_python(self, code: str) -> RunResult:
+        return self._call(self._run_python, code)
+
+    def _run_python(self, code: str) -> RunResult:
+        try:
+            compiled = compile(code, MODEL_CODE_FILENAME, "exec")
+        except SyntaxError as exc:
+            return RunResult(False, "", "".join(traceback.format_exception_only(type(exc), exc)))
+        nuke = self.nuke
+        out = io.StringIO()
+        replacements = non_blocking_dialogs(lambda text: out.write(text + "\n"))
+        saved = {name: getattr(nuke, name) for name in replacements if hasattr(nuke, name)}
+        namespace = {"__name__": "__main__", "nuke": nuke}
+        for name, fn in replacements.items():
+            setattr(nuke, name, fn)
+        try:
+            self._begin_undo("Run Python")
+            try:
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                    exec(compiled, namespace)
+            except KeyboardInterrupt:
+                self._cancel_undo()
+                raise
+            except BaseException as exc:
+                self._cancel_undo()
+                return RunResult(False, out.getvalue(), model_traceback(exc, code))
+            self._end_undo()
+        finally:
+            for name in replacements:
+                if name in saved:
+                    setattr(nuke, name, saved[name])
+                else:
+                    with contextlib.suppress(AttributeError):
+                        delattr(nuke, name)
+        return RunResult(True, out.getvalue(), "")

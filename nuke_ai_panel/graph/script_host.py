@@ -1,0 +1,454 @@
+"""``ScriptHost``: the host interface over an in-memory graph read from .nk text.
+
+Used by the standalone app (no Nuke) and by tests. Every change happens inside an
+undo group; a group snapshots the graph when it opens, so cancelling it or undoing
+it later restores the graph exactly. Model-written Python runs against a small
+``nuke``-like facade over this graph (``nuke_facade``), visible only to that code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+import threading
+import traceback
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from .host import HostError, NodeError, NodeInfo, RunResult
+from .nk_lexer import NkParseError, decode_value
+from .nk_model import (
+    PASTE_INPUT,
+    Directive,
+    Node,
+    Script,
+    full_name_of,
+    parent_of,
+    unique_name,
+)
+from .nk_root import root_info_from_knobs
+from .nk_values import expression_raw, to_raw
+from .nk_writer import extract_nodes, write_script
+from .nkscript import load_script, parse_script
+
+__all__ = ["ScriptHost", "MODEL_CODE_FILENAME", "model_traceback"]
+
+MODEL_CODE_FILENAME = "<model code>"
+CLONE_OWN_KNOBS = frozenset({"xpos", "ypos"})
+_READ_CLASSES = frozenset({"Read", "DeepRead", "ReadGeo", "ReadGeo2"})
+
+
+class ScriptHost:
+    """An in-memory Nuke script with undo, selection and a ``nuke`` facade for code."""
+
+    def __init__(self, script: Optional[Script] = None, path: Optional[str] = None) -> None:
+        self._script = script if script is not None else Script()
+        self.path = path
+        self.clipboard = ""
+        self._lock = threading.RLock()
+        self._undo: List[Tuple[str, Script]] = []
+        self._redo: List[Tuple[str, Script]] = []
+        self._open: List[Tuple[str, Script, int]] = []
+        self._revision = 0
+        self._errors: Dict[str, str] = {}
+
+    @classmethod
+    def from_text(cls, text: str, path: Optional[str] = None) -> "ScriptHost":
+        return cls(parse_script(text), path)
+
+    @classmethod
+    def from_file(cls, path: str) -> "ScriptHost":
+        return cls(load_script(path), path)
+
+    @property
+    def script(self) -> Script:
+        return self._script
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
+
+    # -- undo -------------------------------------------------------------------------
+
+    def begin_undo(self, name: str) -> None:
+        with self._lock:
+            self._open.append((name, self._script.copy(), self._revision))
+
+    def name_undo(self, name: str) -> None:
+        """Rename the innermost open undo group (``nuke.Undo.name``)."""
+        with self._lock:
+            if not self._open:
+                raise HostError("no undo group is open")
+            _, before, revision = self._open[-1]
+            self._open[-1] = (name, before, revision)
+
+    def end_undo(self) -> None:
+        with self._lock:
+            if not self._open:
+                raise HostError("no undo group is open")
+            name, before, revision = self._open.pop()
+            if not self._open and revision != self._revision:
+                self._undo.append((name, before))
+                self._redo.clear()
+
+    def cancel_undo(self) -> None:
+        with self._lock:
+            if not self._open:
+                raise HostError("no undo group is open")
+            _, before, revision = self._open.pop()
+            self._script = before
+            self._revision = revision
+
+    @contextlib.contextmanager
+    def undo_group(self, name: str) -> Iterator[None]:
+        with self._lock:
+            self.begin_undo(name)
+            try:
+                yield
+            except BaseException:
+                self.cancel_undo()
+                raise
+            self.end_undo()
+
+    def undo(self) -> Optional[str]:
+        with self._lock:
+            if self._open:
+                raise HostError("cannot undo while an undo group is open")
+            if not self._undo:
+                return None
+            name, before = self._undo.pop()
+            self._redo.append((name, self._script))
+            self._script = before
+            self._revision += 1
+            return name
+
+    def redo(self) -> Optional[str]:
+        with self._lock:
+            if self._open:
+                raise HostError("cannot redo while an undo group is open")
+            if not self._redo:
+                return None
+            name, after = self._redo.pop()
+            self._undo.append((name, self._script))
+            self._script = after
+            self._revision += 1
+            return name
+
+    def undo_names(self) -> List[str]:
+        return [name for name, _ in self._undo]
+
+    def redo_names(self) -> List[str]:
+        return [name for name, _ in self._redo]
+
+    def touch(self) -> None:
+        """Mark the graph changed (so the enclosing undo group is recorded)."""
+        self._revision += 1
+
+    # -- reading ------------------------------------------------------------------------
+
+    def node(self, name: str) -> Node:
+        node = self._script.node(name)
+        if node is None:
+            raise HostError(f"no node named {name}")
+        return node
+
+    def _info(self, n: Node) -> NodeInfo:
+        inputs = [None if i in (None, PASTE_INPUT) else i for i in n.inputs]
+        return NodeInfo(n.full_name, n.node_class, n.parent, inputs, n.selected)
+
+    def root_info(self) -> Dict[str, Any]:
+        with self._lock:
+            return root_info_from_knobs(self._script.root)
+
+    def all_nodes(self) -> List[NodeInfo]:
+        with self._lock:
+            return [self._info(n) for n in self._script.nodes]
+
+    def selected_nodes(self) -> List[NodeInfo]:
+        with self._lock:
+            return [self._info(n) for n in self._script.nodes if n.selected]
+
+    def node_script(self, names: Sequence[str]) -> str:
+        with self._lock:
+            for name in names:
+                self.node(name)
+            return write_script(extract_nodes(self._script, names), snippet=True)
+
+    def to_text(self) -> str:
+        with self._lock:
+            return write_script(self._script)
+
+    def save(self, path: Optional[str] = None) -> str:
+        """Write the script as .nk (atomically: temp file then rename)."""
+        target = path or self.path
+        if not target:
+            raise HostError("no file name to save to")
+        text = self.to_text()
+        folder = os.path.dirname(os.path.abspath(target))
+        fd, tmp = tempfile.mkstemp(prefix=".nk-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        self.path = target
+        return target
+
+    def set_node_error(self, name: str, error: Optional[str]) -> None:
+        """Mark a node as failing (the in-memory graph cannot render to find out)."""
+        with self._lock:
+            self.node(name)
+            if error:
+                self._errors[name] = error
+            else:
+                self._errors.pop(name, None)
+
+    def node_error(self, name: str) -> Optional[str]:
+        with self._lock:
+            return self._node_error(self.node(name))
+
+    def _node_error(self, n: Node) -> Optional[str]:
+        explicit = self._errors.get(n.full_name)
+        if explicit:
+            return explicit
+        if n.node_class in _READ_CLASSES:
+            if not decode_value(self._script.effective_knobs(n).get("file", "")).strip():
+                return "no file name given (the file knob is empty)"
+        return None
+
+    def nodes_in_error(self) -> List[NodeError]:
+        with self._lock:
+            out = []
+            for n in self._script.nodes:
+                err = self._node_error(n)
+                if err:
+                    out.append(NodeError(n.full_name, n.node_class, err))
+            return out
+
+    # -- editing ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _step(self, name: str) -> Iterator[None]:
+        with self._lock:
+            if self._open:
+                yield
+            else:
+                with self.undo_group(name):
+                    yield
+
+    def select(self, names: Sequence[str]) -> None:
+        with self._lock:
+            wanted = set(names)
+            for name in wanted:
+                self.node(name)
+            for n in self._script.nodes:
+                n.selected = n.full_name in wanted
+
+    def set_selected(self, name: str, selected: bool) -> None:
+        with self._lock:
+            self.node(name).selected = bool(selected)
+
+    def set_knob(self, node: str, knob: str, value: Any, expression: bool = False) -> None:
+        raw = expression_raw(str(value)) if expression else to_raw(value)
+        self.set_knob_raw(node, knob, raw)
+
+    def set_knob_raw(self, node: str, knob: str, raw: str) -> None:
+        with self._step(f"Set {knob}"):
+            n = self.node(node)
+            if knob == "name":
+                self.rename(node, decode_value(raw))
+                return
+            if knob == "selected":
+                n.selected = decode_value(raw).lower() in ("true", "1")
+                return
+            target = n
+            if n.clone_of and knob not in CLONE_OWN_KNOBS and knob not in n.knobs:
+                target = self.node(n.clone_of)
+            target.knobs[knob] = raw
+            self.touch()
+
+    def set_root_knob_raw(self, knob: str, raw: str) -> None:
+        with self._step(f"Set root {knob}"):
+            self._script.root[knob] = raw
+            self._script.has_root = True
+            self.touch()
+
+    def rename(self, name: str, new_short: str) -> str:
+        with self._step("Rename"):
+            node = self.node(name)
+            if new_short == node.name:
+                return name
+            taken = self._script.names_in(node.parent) - {node.name}
+            new = unique_name(new_short, taken)
+            new_full = self._script.rename(name, new)
+            if name in self._errors:
+                self._errors[new_full] = self._errors.pop(name)
+            self.touch()
+            return new_full
+
+    def create_node(
+        self,
+        node_class: str,
+        knobs: Optional[Dict[str, str]] = None,
+        inputs: Sequence[Optional[str]] = (),
+        name: Optional[str] = None,
+        parent: Optional[str] = None,
+    ) -> str:
+        """Add a node (raw knob text); returns its full name (made unique like Nuke)."""
+        with self._step(f"Create {node_class}"):
+            if parent is not None and not self.node(parent).is_group:
+                raise HostError(f"{parent} is not a group")
+            for ref in inputs:
+                if ref is not None:
+                    self.node(ref)
+            taken = self._script.names_in(parent)
+            short = unique_name(name, taken) if name else unique_name(node_class, taken, from_class=True)
+            node = Node(short, node_class, dict(knobs or {}), list(inputs), parent)
+            self._script.add_node(node)
+            self.touch()
+            return node.full_name
+
+    def delete_nodes(self, names: Sequence[str]) -> None:
+        with self._step("Delete"):
+            for name in names:
+                self.node(name)
+            self._script.remove(names)
+            for name in list(self._errors):
+                if self._script.node(name) is None:
+                    del self._errors[name]
+            self.touch()
+
+    def set_input(self, node: str, index: int, source: Optional[str]) -> None:
+        with self._step("Connect"):
+            n = self.node(node)
+            if index < 0:
+                raise HostError("input index must be >= 0")
+            if source is not None:
+                src = self.node(source)
+                if src.parent != n.parent:
+                    raise HostError(f"{source} and {node} are in different groups")
+                if self._reaches(source, node):
+                    raise HostError(f"connecting {source} to {node} would make a loop")
+            while len(n.inputs) <= index:
+                n.inputs.append(None)
+            n.inputs[index] = source
+            while n.inputs and n.inputs[-1] is None and len(n.inputs) > 1:
+                n.inputs.pop()
+            self.touch()
+
+    def _reaches(self, start: str, target: str) -> bool:
+        index = self._script.index()
+        seen = set()
+        todo = [start]
+        while todo:
+            name = todo.pop()
+            if name == target:
+                return True
+            if name in seen or name not in index:
+                continue
+            seen.add(name)
+            todo.extend(i for i in index[name].inputs if i and i != PASTE_INPUT)
+        return False
+
+    def paste_script(
+        self, text: str, connect_to: Optional[str] = None, parent: Optional[str] = None
+    ) -> List[str]:
+        """Paste .nk text like ``nuke.nodePaste``: clashing names are renumbered (Blur1 ->
+        Blur2), the snippet's dangling input wires to ``connect_to`` (default: the selected
+        node), and the pasted nodes become the selection."""
+        try:
+            snippet = parse_script(text, paste=True)
+        except NkParseError as exc:
+            raise HostError(f"could not read the node snippet: {exc}") from exc
+        with self._step("Paste nodes"):
+            if parent is not None and not self.node(parent).is_group:
+                raise HostError(f"{parent} is not a group")
+            if connect_to is not None:
+                self.node(connect_to)
+            target = connect_to if connect_to is not None else self._paste_target(parent)
+            if target is not None and parent_of(target) != parent:
+                target = None
+            taken = self._script.names_in(parent)
+            mapping: Dict[str, str] = {}
+            for n in snippet.nodes:
+                if n.parent is None:
+                    new = unique_name(n.name, taken)
+                    taken.add(new)
+                    mapping[n.full_name] = full_name_of(new, parent)
+                else:
+                    mapping[n.full_name] = f"{mapping[n.parent]}.{n.name}"
+            for n in self._script.nodes:
+                n.selected = False
+            created: List[str] = []
+            for n in snippet.nodes:
+                new_full = mapping[n.full_name]
+                n.parent = parent_of(new_full)
+                n.name = new_full.rsplit(".", 1)[-1]
+                n.inputs = [
+                    target if ref == PASTE_INPUT else mapping.get(ref) if ref else None
+                    for ref in n.inputs
+                ]
+                n.clone_of = mapping.get(n.clone_of) if n.clone_of else None
+                n.selected = n.parent == parent
+                self._script.add_node(n)
+                created.append(new_full)
+            for d in snippet.directives:
+                if d.text.startswith("add_layer"):
+                    self._script.directives.append(
+                        Directive(d.text, mapping.get(d.before or "", created[0] if created else None), parent)
+                    )
+            self.touch()
+            return created
+
+    def _paste_target(self, parent: Optional[str]) -> Optional[str]:
+        chosen = [n.full_name for n in self._script.nodes if n.selected and n.parent == parent]
+        return chosen[-1] if chosen else None
+
+    # -- running code -----------------------------------------------------------------
+
+    def run_python(self, code: str) -> RunResult:
+        """Run model-written code against the ``nuke`` facade. Output is captured; on an
+        exception the graph is put back as it was and the traceback is returned."""
+        from .nuke_facade import NukeFacade
+
+        try:
+            compiled = compile(code, MODEL_CODE_FILENAME, "exec")
+        except SyntaxError as exc:
+            return RunResult(False, "", "".join(traceback.format_exception_only(type(exc), exc)))
+        out = io.StringIO()
+        facade = NukeFacade(self, out)
+        namespace = facade.exec_namespace()
+        with self._lock:
+            self.begin_undo("Run Python")
+            try:
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                    exec(compiled, namespace)
+            except KeyboardInterrupt:
+                self.cancel_undo()
+                raise
+            except BaseException as exc:
+                self.cancel_undo()
+                return RunResult(False, out.getvalue(), model_traceback(exc, code))
+            self.end_undo()
+        return RunResult(True, out.getvalue(), "")
+
+
+def model_traceback(exc: BaseException, code: str) -> str:
+    """A traceback showing only the model's own lines (not the host's internals)."""
+    lines = code.splitlines()
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == MODEL_CODE_FILENAME]
+    out = ["Traceback (most recent call last):\n"]
+    for f in frames:
+        out.append(f'  File "{MODEL_CODE_FILENAME}", line {f.lineno}, in {f.name}\n')
+        if f.lineno and 0 < f.lineno <= len(lines):
+            out.append(f"    {lines[f.lineno - 1].strip()}\n")
+    if isinstance(exc, SystemExit):
+        out.append(f"SystemExit: the code called exit ({exc.code!r})\n")
+    else:
+        out.extend(traceback.format_exception_only(type(exc), exc))
+    return "".join(out)
+

@@ -1,0 +1,244 @@
+"""Pull the actionable part out of a model answer and preview it before anything changes.
+
+A "build" answer carries a ```nk (or ```tcl) block of Nuke script text, or a ```python
+block. The .nk preview parses the snippet the way a paste would and lists the nodes,
+their key knobs and the connections to be made; a parse error becomes a plain message
+instead. The Python preview carries the risk scan.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Iterable, List, NamedTuple, Optional, Tuple
+
+from .context import summarise_value
+from .nk_lexer import NkParseError, decode_value
+from .nk_model import PASTE_INPUT, unique_name
+from .nkscript import parse_script
+from .risk import RiskReport, scan_code
+
+__all__ = [
+    "CodeBlock",
+    "Snippet",
+    "PreviewNode",
+    "NkPreview",
+    "PythonPreview",
+    "code_blocks",
+    "extract_snippet",
+    "looks_like_nk",
+    "preview_nk",
+    "preview_python",
+]
+
+NK_LANGS = frozenset({"nk", "nuke", "tcl", "nukescript", "nk-script"})
+PYTHON_LANGS = frozenset({"python", "py", "python3", "py3"})
+_FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([\w+#.-]*)[^\n]*$")
+_NK_LINE = re.compile(r"^\s*(set cut_paste_input\b|push \$|[A-Z][A-Za-z0-9_.]*\s*\{)", re.M)
+_HIDDEN_KNOBS = frozenset({
+    "xpos", "ypos", "selected", "note_font", "note_font_size", "note_font_color", "tile_color",
+    "gl_color", "dope_sheet", "postage_stamp",
+})
+_INPUT_LABELS = {
+    "Merge2": ("B", "A", "mask"),
+    "Keymix": ("B", "A", "mask"),
+    "Copy": ("B", "A", "mask"),
+    "ChannelMerge": ("B", "A", "mask"),
+    "MergeExpression": ("B", "A", "mask"),
+    "ShuffleCopy": ("B", "A"),
+    "Dissolve": ("0", "1", "mask"),
+}
+MULTI_INPUT_CLASSES = frozenset(
+    set(_INPUT_LABELS) | {"Switch", "AddMix", "Difference", "ZMerge", "IBKGizmoV3", "IBKColourV3", "Keylight"}
+)
+
+
+class CodeBlock(NamedTuple):
+    lang: str
+    code: str
+
+
+class Snippet(NamedTuple):
+    kind: str
+    code: str
+
+
+def code_blocks(answer: str) -> List[CodeBlock]:
+    """Fenced blocks in order; an unclosed last fence (a cut-off answer) runs to the end."""
+    blocks: List[CodeBlock] = []
+    lines = answer.splitlines()
+    i = 0
+    while i < len(lines):
+        m = _FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        fence, lang = m.group(1), m.group(2).lower()
+        body: List[str] = []
+        i += 1
+        while i < len(lines) and not lines[i].strip().startswith(fence[:3]):
+            body.append(lines[i])
+            i += 1
+        blocks.append(CodeBlock(lang, "\n".join(body).strip("\n") + "\n"))
+        i += 1
+    return blocks
+
+
+def looks_like_nk(text: str) -> bool:
+    """True when the text reads as node blocks (parses and has at least one node)."""
+    if not _NK_LINE.search(text):
+        return False
+    try:
+        return bool(parse_script(text, paste=True).nodes)
+    except NkParseError:
+        return False
+
+
+def _is_python(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return False
+    return True
+
+
+def extract_snippet(answer: str) -> Optional[Snippet]:
+    """The snippet to offer: a .nk block first (it needs no exec), else Python, else a
+    bare answer that is itself node text."""
+    blocks = code_blocks(answer)
+    for block in blocks:
+        if block.lang in NK_LANGS:
+            return Snippet("nk", block.code)
+    for block in blocks:
+        if block.lang in PYTHON_LANGS:
+            return Snippet("python", block.code)
+    for block in blocks:
+        if not block.lang and looks_like_nk(block.code):
+            return Snippet("nk", block.code)
+    for block in blocks:
+        if not block.lang and "nuke" in block.code and _is_python(block.code):
+            return Snippet("python", block.code)
+    if not blocks and looks_like_nk(answer):
+        return Snippet("nk", answer.strip() + "\n")
+    return None
+
+
+class PreviewNode(NamedTuple):
+    name: str
+    node_class: str
+    knobs: List[Tuple[str, str]]
+    inputs: List[Optional[str]]
+    parent: Optional[str]
+
+
+class NkPreview(NamedTuple):
+    nodes: List[PreviewNode]
+    connections: List[Tuple[str, str, str]]
+    warnings: List[str]
+    error: Optional[str] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and bool(self.nodes)
+
+    def render(self) -> str:
+        if self.error:
+            return self.error
+        lines = [f"Nodes to be created ({len(self.nodes)}):"]
+        for n in self.nodes:
+            where = f" in {n.parent}" if n.parent else ""
+            knobs = ", ".join(f"{k} {v}" for k, v in n.knobs)
+            lines.append(f"  {n.name} ({n.node_class}){where}" + (f": {knobs}" if knobs else ""))
+        if self.connections:
+            lines.append("Connections:")
+            lines.extend(f"  {src} -> {dst} ({label})" for src, dst, label in self.connections)
+        if self.warnings:
+            lines.append("Warnings:")
+            lines.extend(f"  {w}" for w in self.warnings)
+        return "\n".join(lines)
+
+
+def _short(raw: str, knob: str) -> str:
+    summary = summarise_value(knob, raw, 60)
+    if summary:
+        return summary
+    text = decode_value(raw) if raw.startswith('"') else raw
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:59] + "\u2026"
+
+
+def _input_label(node_class: str, index: int) -> str:
+    labels = _INPUT_LABELS.get(node_class)
+    if labels and index < len(labels):
+        return f"input {labels[index]}"
+    return f"input {index}"
+
+
+def preview_nk(text: str, existing_names: Iterable[str] = (), target: Optional[str] = None) -> NkPreview:
+    """What pasting ``text`` would create, given the names already in the script and the
+    node its dangling input would be wired to (``target``, None for nothing selected)."""
+    try:
+        script = parse_script(text, paste=True)
+    except NkParseError as exc:
+        return NkPreview([], [], [], f"The node snippet could not be read ({exc}). Nothing was changed.")
+    if not script.nodes:
+        return NkPreview([], [], [], "The snippet contains no nodes. Nothing was changed.")
+    warnings = list(script.warnings)
+    taken = set(existing_names)
+    renamed = {}
+    for n in script.nodes:
+        if n.parent is None:
+            new = unique_name(n.name, taken)
+            taken.add(new)
+            if new != n.name:
+                renamed[n.full_name] = new
+                warnings.append(f"{n.name} already exists; it will be pasted as {new}")
+
+    def shown(ref: str) -> str:
+        head = ref.split(".", 1)[0]
+        if head in renamed:
+            return renamed[head] + ref[len(head):]
+        return ref
+
+    nodes = []
+    connections = []
+    for n in script.nodes:
+        knobs = [
+            (k, _short(v, k))
+            for k, v in script.effective_knobs(n).items()
+            if k not in _HIDDEN_KNOBS
+        ][:6]
+        name = shown(n.full_name)
+        nodes.append(PreviewNode(name, n.node_class, knobs, list(n.inputs), n.parent and shown(n.parent)))
+        for index, ref in enumerate(n.inputs):
+            if ref == PASTE_INPUT:
+                source = f"{target} (selected)" if target else None
+                if source is None:
+                    warnings.append(f"{name} expects an input from the selected node, but nothing is selected")
+                    continue
+            elif ref:
+                source = shown(ref)
+            else:
+                continue
+            connections.append((source, name, _input_label(n.node_class, index)))
+        if n.node_class in MULTI_INPUT_CLASSES and n.inputs_spec is None and len(n.inputs) == 1:
+            warnings.append(
+                f"{name} ({n.node_class}) has no 'inputs' line, so Nuke connects only its first input"
+            )
+    return NkPreview(nodes, connections, warnings)
+
+
+class PythonPreview(NamedTuple):
+    code: str
+    risk: RiskReport
+
+    def render(self) -> str:
+        if self.risk.syntax_error:
+            return f"The code has a syntax error ({self.risk.syntax_error}); it will not run."
+        if self.risk.clean:
+            return "No risky calls found."
+        return "Check before running:\n" + "\n".join(f"  {line}" for line in self.risk.summary())
+
+
+def preview_python(code: str) -> PythonPreview:
+    return PythonPreview(code, scan_code(code))

@@ -1,0 +1,1 @@
+"""Nuke AI Panel's Qt layer lives in :mod:`src.ui`."""

@@ -1,0 +1,260 @@
+"""``python -m nuke_ai_panel`` run as a user would: a real subprocess against real servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+from tests.protocol_servers import ProtocolServer
+
+ROOT = Path(__file__).resolve().parents[2]
+CANARY = "sk-canary-cli-7f3a9c21d4e8b6"
+
+PROTOCOL_OF = {
+    "ollama": "ollama", "openai": "openai", "openai-compatible": "openai", "mistral": "openai",
+    "anthropic": "anthropic", "openrouter": "openrouter", "gemini": "gemini",
+}
+KEY_ENV = {
+    "openai": "OPENAI_API_KEY", "mistral": "MISTRAL_API_KEY", "anthropic": "ANTHROPIC_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY", "gemini": "GEMINI_API_KEY",
+}
+
+
+@pytest.fixture(scope="module")
+def servers():
+    started = {p: ProtocolServer(p).start() for p in set(PROTOCOL_OF.values())}
+    yield started
+    for server in started.values():
+        server.stop()
+
+
+def cli_env(tmp_path: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.endswith("_API_KEY") and k not in ("OLLAMA_HOST", "OPENAI_BASE_URL",
+                                                       "ANTHROPIC_BASE_URL")}
+    env.update({
+        "PYTHONPATH": str(ROOT),
+        "NUKE_AI_PANEL_HOME": str(tmp_path / "home"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "PYTHONUNBUFFERED": "1",
+    })
+    env.pop("NUKE_AI_PANEL_STUDIO_CONFIG", None)
+    env.update(extra or {})
+    return env
+
+
+def key_args(provider: str) -> Dict[str, str]:
+    env = KEY_ENV.get(provider)
+    return {env: CANARY} if env else {}
+
+
+def chat_args(provider: str, server: ProtocolServer, model: str, *extra: str) -> List[str]:
+    return [sys.executable, "-m", "nuke_ai_panel", "chat", "-p", provider, "-m", model,
+            "--base-url", server.base_url, *extra]
+
+
+def run(args: List[str], env: Dict[str, str], stdin: str = "", timeout: float = 30):
+    return subprocess.run(args, env=env, input=stdin, capture_output=True, text=True,
+                          timeout=timeout, cwd=str(ROOT))
+
+
+def assert_no_canary(tmp_path: Path, *texts: str) -> None:
+    for text in texts:
+        assert CANARY not in text
+    for path in (tmp_path / "home").rglob("*"):
+        if path.is_file():
+            assert CANARY not in path.read_text("utf-8", "replace"), path
+
+
+@pytest.mark.parametrize("provider", sorted(PROTOCOL_OF))
+def test_chat_streams_token_by_token(provider, servers, tmp_path):
+    server = servers[PROTOCOL_OF[provider]]
+    completed_before = server.completed
+    proc = subprocess.Popen(chat_args(provider, server, "slow-30", "hello"),
+                            env=cli_env(tmp_path, key_args(provider)), cwd=str(ROOT),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        first = _read_until(proc, b"w1 ", timeout=20)
+        assert first.startswith(b"w0 w1 ")
+        assert proc.poll() is None, "the process ended before the stream did"
+        assert server.completed == completed_before, "text arrived only after the stream ended"
+        rest, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    out = (first + rest).decode()
+    assert proc.returncode == 0, err.decode()
+    assert out == "".join(f"w{i} " for i in range(30)) + "\n"
+    assert_no_canary(tmp_path, out, err.decode())
+
+
+def _read_until(proc: subprocess.Popen, marker: bytes, timeout: float) -> bytes:
+    """Read stdout byte by byte on a thread until ``marker`` shows up."""
+    data = bytearray()
+    done = threading.Event()
+
+    def reader() -> None:
+        assert proc.stdout is not None
+        while marker not in data:
+            byte = proc.stdout.read(1)
+            if not byte:
+                break
+            data.extend(byte)
+        done.set()
+
+    threading.Thread(target=reader, daemon=True).start()
+    assert done.wait(timeout), f"no {marker!r} within {timeout}s; got {bytes(data)!r}"
+    return bytes(data)
+
+
+def test_chat_json_prints_the_event_contract(servers, tmp_path):
+    result = run(chat_args("anthropic", servers["anthropic"], "reasoning", "--json", "hi"),
+                 cli_env(tmp_path, key_args("anthropic")))
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    types = [e["type"] for e in events]
+    assert types[0] == "start" and types[-1] == "done"
+    assert set(types[1:-1]) <= {"delta", "waiting", "retrying"}
+    assert events[0]["provider"] == "anthropic" and events[0]["model"] == "reasoning"
+    done = events[-1]
+    answer = "".join(e["text"] for e in events if e["type"] == "delta")
+    reasoning = "".join(e["reasoning"] for e in events if e["type"] == "delta")
+    assert answer == done["text"] and answer.startswith("Echo: hi")
+    assert reasoning and reasoning not in answer
+    assert done["usage"]["completion_tokens"] is not None
+    assert_no_canary(tmp_path, result.stdout, result.stderr)
+
+
+def test_prompt_from_stdin(servers, tmp_path):
+    result = run(chat_args("ollama", servers["ollama"], "llama3.2", "-"),
+                 cli_env(tmp_path), stdin="from stdin")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Echo: from stdin\n"
+
+
+def test_provider_error_exits_1_with_kind_and_hint(servers, tmp_path):
+    result = run(chat_args("ollama", servers["ollama"], "http-404", "hi"), cli_env(tmp_path))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-2].startswith("error: model_not_found: ")
+    assert "ollama pull http-404" in lines[-1]
+
+
+def test_auth_error_never_shows_the_key(tmp_path):
+    with ProtocolServer("openai", api_key="sk-the-right-key-000000") as server:
+        result = run(chat_args("openai", server, "gpt-4o", "hi"),
+                     cli_env(tmp_path, key_args("openai")))
+    assert result.returncode == 1
+    assert "error: auth: " in result.stderr
+    assert "OPENAI_API_KEY" in result.stderr
+    assert_no_canary(tmp_path, result.stdout, result.stderr)
+
+
+def test_partial_answer_is_kept_on_truncation(servers, tmp_path):
+    result = run(chat_args("openai", servers["openai"], "no-terminal", "hi"),
+                 cli_env(tmp_path, key_args("openai")))
+    assert result.returncode == 1
+    assert result.stdout.strip(), "the partial answer was dropped"
+    assert "[answer cut off]" in result.stderr
+    assert "error: truncated: " in result.stderr
+
+
+def test_missing_key_is_a_config_error(servers, tmp_path):
+    result = run(chat_args("openai", servers["openai"], "gpt-4o", "hi"), cli_env(tmp_path))
+    assert result.returncode == 2
+    assert "error: config: " in result.stderr
+    assert "OPENAI_API_KEY" in result.stderr
+
+
+def test_usage_error_exits_2(tmp_path):
+    result = run([sys.executable, "-m", "nuke_ai_panel", "chat", "-p", "nope", "hi"],
+                 cli_env(tmp_path))
+    assert result.returncode == 2
+
+
+def test_openai_compatible_needs_a_base_url(tmp_path):
+    result = run([sys.executable, "-m", "nuke_ai_panel", "chat", "-p", "openai-compatible",
+                  "-m", "x", "hi"], cli_env(tmp_path))
+    assert result.returncode == 2
+    assert "error: config: " in result.stderr
+
+
+def test_openai_compatible_key_from_named_env_var(tmp_path):
+    with ProtocolServer("openai", api_key=CANARY) as server:
+        args = chat_args("openai-compatible", server, "m", "--api-key-env", "STUDIO_GATEWAY_KEY",
+                         "hi")
+        result = run(args, cli_env(tmp_path, {"STUDIO_GATEWAY_KEY": CANARY}))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Echo: hi\n"
+    assert_no_canary(tmp_path, result.stdout, result.stderr)
+
+
+def test_ctrl_c_exits_130_quickly_and_closes_the_connection(servers, tmp_path):
+    server = servers["openai"]
+    before = server.disconnects
+    proc = subprocess.Popen(chat_args("openai", server, "stall-mid", "hi"),
+                            env=cli_env(tmp_path, key_args("openai")), cwd=str(ROOT),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _read_until(proc, b" ", timeout=20)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+        elapsed = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    assert proc.returncode == 130
+    assert elapsed < 1.5, f"took {elapsed:.2f}s to exit after Ctrl-C"
+    assert server.wait_for_disconnect(5, count=before + 1)
+
+
+def test_models_json(servers, tmp_path):
+    result = run([sys.executable, "-m", "nuke_ai_panel", "models", "-p", "ollama", "--base-url",
+                  servers["ollama"].base_url, "--json"], cli_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    models = json.loads(result.stdout)
+    assert isinstance(models, list) and models and all(isinstance(m, str) for m in models)
+
+
+def test_models_human(servers, tmp_path):
+    result = run([sys.executable, "-m", "nuke_ai_panel", "models", "-p", "gemini", "--base-url",
+                  servers["gemini"].base_url], cli_env(tmp_path, key_args("gemini")))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert "models/" not in result.stdout.split()[0]
+
+
+def test_test_command_json(servers, tmp_path):
+    env = cli_env(tmp_path, {"OLLAMA_HOST": servers["ollama"].base_url,
+                             "OPENAI_BASE_URL": servers["openai"].base_url, **key_args("openai")})
+    result = run([sys.executable, "-m", "nuke_ai_panel", "test", "-p", "ollama", "-p", "openai",
+                  "--json"], env)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["provider"] for r in rows] == ["ollama", "openai"]
+    for row in rows:
+        assert row["ok"] is True and row["model_count"] >= 1 and row["latency"] >= 0
+        assert set(row) >= {"error_kind", "error_message", "hint", "version"}
+    assert rows[0]["version"]
+
+
+def test_test_command_reports_failures(tmp_path):
+    env = cli_env(tmp_path, {"OLLAMA_HOST": "http://127.0.0.1:9"})
+    result = run([sys.executable, "-m", "nuke_ai_panel", "test", "-p", "ollama", "-p",
+                  "anthropic"], env)
+    assert result.returncode == 1
+    assert "ollama: FAILED connect:" in result.stdout
+    assert "ollama serve" in result.stdout
+    assert "anthropic: FAILED config:" in result.stdout

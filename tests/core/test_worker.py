@@ -1,0 +1,233 @@
+"""The event-loop worker: handles, cancellation, concurrency, shutdown and restart."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+import time
+from typing import Any, List
+
+import pytest
+
+from nuke_ai_panel.events import ErrorEvent
+from nuke_ai_panel.settings import ChatRequest, Deadlines, Message, ProviderSettings, RetryPolicy
+from nuke_ai_panel.worker import Worker, WorkerStopped
+from tests.protocol_servers import ProtocolServer
+
+
+@pytest.fixture
+def worker():
+    w = Worker()
+    yield w
+    w.shutdown()
+
+
+@pytest.fixture(scope="module")
+def openai_server():
+    with ProtocolServer("openai") as server:
+        yield server
+
+
+def settings_for(server: ProtocolServer, **kw: Any) -> ProviderSettings:
+    return ProviderSettings("openai-compatible", server.base_url,
+                            deadlines=Deadlines(first_token=10, idle=10),
+                            retry=RetryPolicy(base_delay=0.05), **kw)
+
+
+def request(model: str, prompt: str = "hi") -> ChatRequest:
+    return ChatRequest(model=model, messages=[Message("user", prompt)])
+
+
+class Recorder:
+    """A sink that records events from the loop thread."""
+
+    def __init__(self) -> None:
+        self.events: List[Any] = []
+        self.lock = threading.Lock()
+        self.threads = set()
+
+    def __call__(self, event: Any) -> None:
+        with self.lock:
+            self.events.append(event)
+            self.threads.add(threading.current_thread().name)
+
+    @property
+    def types(self) -> List[str]:
+        with self.lock:
+            return [e.type for e in self.events]
+
+    def text(self) -> str:
+        with self.lock:
+            return "".join(e.text for e in self.events if e.type == "delta")
+
+
+def wait_until(predicate, timeout: float = 10.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
+
+
+def test_submit_returns_at_once_and_runs_on_the_loop_thread(worker, openai_server):
+    sink = Recorder()
+    handle = worker.stream_chat(settings_for(openai_server), request("slow-5"), sink)
+    assert not handle.done()
+    assert handle.wait(10)
+    result = handle.result()
+    assert result.type == "done"
+    assert sink.types[0] == "start" and sink.types[-1] == "done"
+    assert sink.text() == "w0 w1 w2 w3 w4 "
+    assert sink.threads == {"nuke-ai-panel-loop"}
+
+
+def test_cancel_mid_stream_closes_the_connection(worker, openai_server):
+    sink = Recorder()
+    before = openai_server.disconnects
+    handle = worker.stream_chat(settings_for(openai_server), request("slow-200"), sink)
+    assert wait_until(lambda: "delta" in sink.types)
+    handle.cancel()
+    assert handle.wait(5)
+    assert handle.cancelled()
+    assert openai_server.wait_for_disconnect(5, count=before + 1)
+    last = sink.events[-1]
+    assert isinstance(last, ErrorEvent) and last.kind == "cancelled"
+    assert last.partial and last.partial == sink.text()
+    assert sink.types.count("error") == 1
+
+
+def test_cancel_before_the_job_starts(worker, openai_server):
+    started = threading.Event()
+    release = threading.Event()
+
+    async def blocker(session):
+        started.set()
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+        return "blocked"
+
+    first = worker.submit(blocker)
+    assert started.wait(5)
+    handle = worker.submit(lambda session: asyncio.sleep(0, "never"))
+    handle.cancel()
+    release.set()
+    assert first.result(5) == "blocked"
+    assert handle.wait(5) and handle.cancelled()
+    with pytest.raises(concurrent.futures.CancelledError):
+        handle.result(0)
+
+
+def test_fifty_concurrent_streams(worker, openai_server):
+    sinks = [Recorder() for _ in range(50)]
+    handles = [worker.stream_chat(settings_for(openai_server), request("tokens-40", f"p{i}"), s)
+               for i, s in enumerate(sinks)]
+    for handle in handles:
+        assert handle.wait(30)
+    expected = "".join(f"t{i} " for i in range(40))
+    for sink, handle in zip(sinks, handles):
+        assert handle.result().type == "done"
+        assert sink.text() == expected
+        assert sink.types.count("start") == 1 and sink.types[-1] == "done"
+
+
+def test_submits_from_many_threads_at_once(worker, openai_server):
+    barrier = threading.Barrier(12)
+    handles = []
+    lock = threading.Lock()
+
+    def submit(i: int) -> None:
+        barrier.wait(5)
+        for j in range(4):
+            h = worker.submit(lambda session, n=i * 10 + j: asyncio.sleep(0.01, n))
+            with lock:
+                handles.append(h)
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(handles) == 48
+    results = sorted(h.result(10) for h in handles)
+    assert results == sorted(i * 10 + j for i in range(12) for j in range(4))
+
+
+def test_a_failing_job_does_not_hurt_the_loop(worker, openai_server):
+    async def boom(session):
+        raise ValueError("broken job")
+
+    bad = worker.submit(boom)
+    good = worker.stream_chat(settings_for(openai_server), request("slow-3"), Recorder())
+    assert bad.wait(5)
+    assert isinstance(bad.exception(), ValueError)
+    with pytest.raises(ValueError):
+        bad.result()
+    assert good.result(10).type == "done"
+    assert worker.submit(lambda session: asyncio.sleep(0, 42)).result(5) == 42
+
+
+def test_a_raising_sink_does_not_break_the_stream(worker, openai_server, caplog):
+    seen: List[str] = []
+
+    def sink(event: Any) -> None:
+        seen.append(event.type)
+        if event.type == "delta":
+            raise RuntimeError("sink bug")
+
+    result = worker.stream_chat(settings_for(openai_server), request("slow-3"), sink).result(10)
+    assert result.type == "done" and result.text == "w0 w1 w2 "
+    assert seen[-1] == "done"
+    assert "sink failed" in caplog.text
+
+
+def test_shutdown_with_jobs_in_flight_is_quick_and_clean(openai_server):
+    worker = Worker()
+    sinks = [Recorder() for _ in range(5)]
+    handles = [worker.stream_chat(settings_for(openai_server), request("stall-mid"), s)
+               for s in sinks]
+    stalled = worker.stream_chat(settings_for(openai_server), request("stall-headers"),
+                                 Recorder())
+    assert wait_until(lambda: all("delta" in s.types for s in sinks))
+    started = time.monotonic()
+    worker.shutdown(timeout=1.0)
+    elapsed = time.monotonic() - started
+    assert elapsed < 2.0, f"shutdown took {elapsed:.2f}s"
+    assert not worker.running
+    for handle in handles + [stalled]:
+        assert handle.done()
+        assert handle.cancelled() or isinstance(handle.exception(), WorkerStopped)
+    for sink in sinks:
+        assert sink.events[-1].type == "error" and sink.events[-1].kind == "cancelled"
+
+
+def test_worker_restarts_after_shutdown(openai_server):
+    worker = Worker()
+    assert worker.submit(lambda s: asyncio.sleep(0, 1)).result(5) == 1
+    worker.shutdown()
+    assert worker.submit(lambda s: asyncio.sleep(0, 2)).result(5) == 2
+    result = worker.stream_chat(settings_for(openai_server), request("slow-2"),
+                                Recorder()).result(10)
+    assert result.type == "done"
+    worker.shutdown()
+    worker.shutdown()
+
+
+def test_one_session_per_loop_created_on_the_loop(worker):
+    async def session_info(session):
+        return id(session), threading.current_thread().name, id(asyncio.get_running_loop())
+
+    first = worker.submit(session_info).result(5)
+    second = worker.submit(session_info).result(5)
+    assert first == second
+    assert first[1] == "nuke-ai-panel-loop"
+
+
+def test_shutdown_from_the_loop_thread_is_refused(worker):
+    async def bad(session):
+        worker.shutdown()
+
+    handle = worker.submit(bad)
+    assert handle.wait(5)
+    assert isinstance(handle.exception(), RuntimeError)

@@ -1,0 +1,18 @@
+"""Real aiohttp servers on 127.0.0.1 that speak each provider's protocol, with faults.
+
+``ProtocolServer(protocol, api_key=None, token_delay=0.0)`` serves ``ollama``, ``openai``
+(also Mistral and any OpenAI-compatible client), ``openrouter``, ``anthropic`` or ``gemini``.
+The model name in a chat request picks the scenario (see :mod:`.scenarios`); any other name
+gets a normal stream of ``"Echo: <last user message>"`` in small tokens.
+
+By hand: ``python -m tests.protocol_servers openai [--port N] [--api-key K]`` prints the base
+URL and serves until interrupted.
+"""
+
+from .scenarios import PROTOCOLS, SCENARIO_NAMES, Scenario, build_scenario, tokenize
+from .server import ProtocolServer, RecordedRequest
+
+__all__ = [
+    "PROTOCOLS", "SCENARIO_NAMES", "ProtocolServer", "RecordedRequest", "Scenario",
+    "build_scenario", "tokenize",
+]

@@ -1,0 +1,39 @@
+"""Helpers shared by the chat panel tests and their fixtures (tests/ui/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+from typing import Any, Dict
+
+from nuke_ai_panel.provider_info import PROVIDER_IDS
+
+WAIT_MS = 10_000
+
+
+def user_home() -> Path:
+    return Path(os.environ["NUKE_AI_PANEL_HOME"])
+
+
+def write_config(provider: str = "ollama", base_url: str = "", **fields: Any) -> Path:
+    """A user config.json enabling only ``provider`` (at ``base_url``), as the default."""
+    providers: Dict[str, Dict[str, Any]] = {pid: {"enabled": pid == provider}
+                                            for pid in PROVIDER_IDS}
+    if base_url:
+        providers[provider]["base_url"] = base_url
+    providers[provider].update(fields)
+    path = user_home() / "config.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 1, "default_provider": provider,
+                                "providers": providers}), encoding="utf-8")
+    return path
+
+
+def closed_port_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens (connection refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
