@@ -60,25 +60,29 @@ class _Writer:
         return f"C{self.serial[full_name]:x}"
 
     def ordered(self, parent: Optional[str]) -> List[Node]:
-        nodes = self.by_parent.get(parent, [])
         order: List[Node] = []
-        state: Dict[str, int] = {}
-
-        def visit(node: Node) -> None:
-            key = node.full_name
-            if state.get(key):
-                return
-            state[key] = 1
-            deps = list(node.inputs) + ([node.clone_of] if node.clone_of else [])
-            for dep in deps:
-                target = self.index.get(dep) if dep else None
-                if target is not None and target.parent == parent:
-                    visit(target)
-            order.append(node)
-
-        for n in nodes:
-            visit(n)
+        seen: Set[str] = set()
+        for start in self.by_parent.get(parent, []):
+            if start.full_name in seen:
+                continue
+            seen.add(start.full_name)
+            todo = [(start, iter(self.deps(start, parent)))]
+            while todo:
+                node, deps = todo[-1]
+                dep = next(deps, None)
+                if dep is None:
+                    todo.pop()
+                    order.append(node)
+                elif dep.full_name not in seen:
+                    seen.add(dep.full_name)
+                    todo.append((dep, iter(self.deps(dep, parent))))
         return order
+
+    def deps(self, node: Node, parent: Optional[str]) -> List[Node]:
+        """Siblings that must be written before ``node``: its inputs and clone original."""
+        refs = list(node.inputs) + ([node.clone_of] if node.clone_of else [])
+        found = [self.index.get(r) for r in refs if r]
+        return [n for n in found if n is not None and n.parent == parent]
 
     def walk(self, parent: Optional[str], depth: int, out: Optional[List[str]]) -> None:
         stack: List[Optional[str]] = []

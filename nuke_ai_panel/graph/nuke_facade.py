@@ -29,7 +29,7 @@ class NotAvailableError(RuntimeError):
     """The call needs the real Nuke (rendering, UI, file dialogs)."""
 
 
-NotAvailableError.__module__ = "nuke"
+NotAvailableError.__module__ = "nuke"  # tracebacks read "nuke.NotAvailableError"
 
 
 class FacadeKnob:
@@ -86,9 +86,12 @@ class FacadeKnob:
 
     def _set_item(self, index: int, item_raw: str) -> None:
         current = self._owner._raw(self._name)
-        items = list_items(current) if current and current.startswith("{") and not is_expression(current) else (
-            [current] if current else []
-        )
+        if not current:
+            items: List[str] = []
+        elif current.startswith("{") and not is_expression(current):
+            items = list_items(current)
+        else:
+            items = [current]
         while len(items) <= index:
             items.append("0")
         items[index] = item_raw
@@ -136,7 +139,7 @@ class FacadeNode:
     def _live(self) -> Any:
         self._facade._guard("Node")
         node = self._node
-        if not any(n is node for n in self._facade._host.script.nodes):
+        if not self._facade._host.contains(node):
             raise ValueError("A PythonObject is not attached to a node")
         return node
 
@@ -206,7 +209,7 @@ class FacadeNode:
     def dependent(self, *_: Any) -> List["FacadeNode"]:
         node = self._live()
         me = node.full_name
-        return [self._facade._wrap(n.full_name) for n in self._facade._host.script.nodes if me in n.inputs]
+        return [FacadeNode(self._facade, n) for n in self._facade._host.script.nodes if me in n.inputs]
 
     def setSelected(self, selected: bool) -> None:
         self._facade._host.set_selected(self._live().full_name, selected)
@@ -264,7 +267,7 @@ class FacadeNode:
 
     def nodes(self) -> List["FacadeNode"]:
         node = self._live()
-        return [self._facade._wrap(n.full_name) for n in self._facade._host.script.children(node.full_name)]
+        return [FacadeNode(self._facade, n) for n in self._facade._host.script.children(node.full_name)]
 
     def begin(self) -> None:
         node = self._live()
@@ -330,7 +333,7 @@ class FacadeRoot(FacadeNode):
         return float(decode_value(self._raw("fps") or "24"))
 
     def nodes(self) -> List[FacadeNode]:
-        return [self._facade._wrap(n.full_name) for n in self._facade._host.script.children(None)]
+        return [FacadeNode(self._facade, n) for n in self._facade._host.script.children(None)]
 
     def begin(self) -> None:
         self._facade._context.append(None)
@@ -505,8 +508,10 @@ class NukeFacade:
             return self.root()
         group = self._group()
         for candidate in ([f"{group}.{name}"] if group else []) + [name]:
-            if self._host.script.node(candidate) is not None:
+            try:
                 return self._wrap(candidate)
+            except HostError:
+                continue
         return None
 
     def allNodes(self, filter: Optional[str] = None, group: Any = None, recurseGroups: bool = False) -> List[FacadeNode]:
@@ -523,14 +528,14 @@ class NukeFacade:
                 recurseGroups and (where is None or (n.parent or "").startswith(where + "."))
             )
             if inside and (filter is None or n.node_class == filter):
-                out.append(self._wrap(n.full_name))
+                out.append(FacadeNode(self, n))
         return out
 
     def selectedNodes(self, filter: Optional[str] = None) -> List[FacadeNode]:
         self._guard("selectedNodes")
         where = self._group()
         return [
-            self._wrap(n.full_name)
+            FacadeNode(self, n)
             for n in self._host.script.nodes
             if n.selected and n.parent == where and (filter is None or n.node_class == filter)
         ]

@@ -52,6 +52,9 @@ class ScriptHost:
         self._open: List[Tuple[str, Script, int]] = []
         self._revision = 0
         self._errors: Dict[str, str] = {}
+        self._cache_key: tuple = ()
+        self._by_name: Dict[str, Node] = {}
+        self._alive: set = set()
 
     @classmethod
     def from_text(cls, text: str, path: Optional[str] = None) -> "ScriptHost":
@@ -147,11 +150,26 @@ class ScriptHost:
 
     # -- reading ------------------------------------------------------------------------
 
+    def _refresh(self) -> None:
+        key = (id(self._script), self._revision, len(self._script.nodes))
+        if key != self._cache_key:
+            self._by_name = self._script.index()
+            self._alive = {id(n) for n in self._script.nodes}
+            self._cache_key = key
+
     def node(self, name: str) -> Node:
-        node = self._script.node(name)
+        with self._lock:
+            self._refresh()
+            node = self._by_name.get(name)
         if node is None:
             raise HostError(f"no node named {name}")
         return node
+
+    def contains(self, node: Node) -> bool:
+        """True while ``node`` (the object) is part of the current graph."""
+        with self._lock:
+            self._refresh()
+            return id(node) in self._alive
 
     def _info(self, n: Node) -> NodeInfo:
         inputs = [None if i in (None, PASTE_INPUT) else i for i in n.inputs]

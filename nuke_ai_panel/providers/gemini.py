@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Mapping
 from urllib.parse import quote
 
+from .. import errors
 from ..settings import ChatRequest
 from .base import HttpRequest, ModelInfo, Parsed, Provider, int_or_none
 
@@ -36,6 +37,15 @@ class GeminiProvider(Provider):
         headers["Accept"] = "text/event-stream"
         url = f"{self.base_url}/models/{quote(model, safe='-._')}:streamGenerateContent"
         return HttpRequest("POST", url, headers, body, params={"alt": "sse"})
+
+    def http_error(self, status: int, headers: Mapping[str, str], body: bytes,
+                   model: str) -> errors.ProviderError:
+        """Gemini answers a bad key with 400 INVALID_ARGUMENT; the artist needs ``auth``."""
+        error = super().http_error(status, headers, body, model)
+        if status == 400 and (b"API_KEY_INVALID" in body or b"API key not valid" in body):
+            return errors.ProviderError(errors.AUTH, error.message, self.hint(errors.AUTH),
+                                        status=status)
+        return error
 
     def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
         parsed = Parsed()

@@ -104,8 +104,7 @@ def test_cancel_before_the_job_starts(worker, openai_server):
 
     async def blocker(session):
         started.set()
-        while not release.is_set():
-            await asyncio.sleep(0.01)
+        release.wait(5)
         return "blocked"
 
     first = worker.submit(blocker)

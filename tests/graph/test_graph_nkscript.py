@@ -247,3 +247,14 @@ def test_lexer_keeps_raw_words_and_values_decode():
 def test_crlf_and_bom_are_accepted():
     script = parse_script("\ufeffBlur {\r\n size 2\r\n name B\r\n}\r\n")
     assert script.node("B").knobs == {"size": "2"}
+
+
+def test_writer_handles_long_reversed_chains_and_loops():
+    from nuke_ai_panel.graph.nk_model import Node, Script
+
+    chain = Script(nodes=[Node(f"B{i}", "Blur", {}, [f"B{i + 1}"] if i < 2999 else []) for i in range(3000)])
+    again = parse_script(write_script(chain))
+    assert again.nodes[0].name == "B2999" and again.node("B0").inputs == ["B1"]
+    loop = Script(nodes=[Node("A", "Blur", {}, ["B"]), Node("B", "Blur", {}, ["A"])])
+    again = parse_script(write_script(loop))
+    assert again.node("A").inputs == ["B"] and again.node("B").inputs == [None]

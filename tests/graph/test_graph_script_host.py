@@ -295,3 +295,22 @@ def test_run_python_group_context_and_root(comp):
 def test_run_python_unknown_api_is_a_clear_error(comp):
     ok, _, tb = comp.run_python("import nuke\nnuke.activeViewer()\n")
     assert not ok and "not available in the in-memory host" in tb
+
+
+def test_run_python_knob_items_and_stale_handles(comp):
+    code = (
+        "import nuke\n"
+        "g = nuke.toNode('Grade_fg')\n"
+        "g['white'].setValue(2, 1)\n"
+        "g['gamma'].setExpression('parent.x', 2)\n"
+        "print(g['white'].value(), g['white'].value(1), g['gamma'].toScript())\n"
+        "b = nuke.nodes.Blur()\n"
+        "nuke.delete(b)\n"
+        "try:\n    b.name()\nexcept ValueError as exc:\n    print('stale:', exc)\n"
+    )
+    ok, output, tb = comp.run_python(code)
+    assert ok, tb
+    assert output.splitlines() == [
+        "[1.04, 2, 0.97, 1] 2 {0.96 0 {parent.x}}",
+        "stale: A PythonObject is not attached to a node",
+    ]
