@@ -95,14 +95,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     window.show()
     panel.prompt.setFocus(QtCore.Qt.OtherFocusReason)
     try:
-        run = getattr(app, "exec", None) or app.exec_
-        code = run()
+        code = run_event_loop(app)
     finally:
         panel.shutdown()
         worker.shutdown()
         if owns_app:
             window.deleteLater()
-    return int(code or 0)
+    return code
+
+
+def run_event_loop(app: QtWidgets.QApplication) -> int:
+    """Qt's main loop until the last window closes (``exec`` in Qt 6, ``exec_`` in Qt 5)."""
+    run = getattr(app, "exec", None) or app.exec_
+    return int(run() or 0)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from Qt import QtCore, QtWidgets
 
@@ -42,6 +42,7 @@ OLLAMA_START = ("Start Ollama with `ollama serve`, then get a model with "
                 "`ollama pull llama3.2`; or add an API key for another provider in Settings.")
 HISTORY_PLACEHOLDER = "Past conversations\u2026"
 LISTING = "listing "
+SHORT_COMBO = QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon
 
 
 @dataclass
@@ -90,7 +91,7 @@ class ChatPanel(QtWidgets.QWidget):
         self._override_base_url = base_url
         self._config: Config = load_config()
         self._models: Dict[str, List[str]] = {}
-        self._model_jobs: Dict[str, Any] = {}
+        self._model_jobs: Dict[str, Tuple[Any, ResultBridge]] = {}
         self._chosen_model: Dict[str, str] = {}
         self._filling = False
         self._turn: Optional[_Turn] = None
@@ -114,7 +115,7 @@ class ChatPanel(QtWidgets.QWidget):
         self.model_combo.setObjectName("modelCombo")
         self.model_combo.setEditable(True)
         self.model_combo.setInsertPolicy(QtWidgets.QComboBox.NoInsert)
-        self.model_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setSizeAdjustPolicy(SHORT_COMBO)
         self.model_combo.setMinimumContentsLength(14)
         self.refresh_models_button = _button("refreshModelsButton", "\u21bb",
                                              "List this provider's models again")
@@ -126,7 +127,7 @@ class ChatPanel(QtWidgets.QWidget):
                                            "Edit the system prompt presets")
         self.history_combo = QtWidgets.QComboBox()
         self.history_combo.setObjectName("historyCombo")
-        self.history_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.history_combo.setSizeAdjustPolicy(SHORT_COMBO)
         self.history_combo.setMinimumContentsLength(16)
         self.new_chat_button = _button("newChatButton", "New chat")
         self.export_button = _button("exportButton", "Export\u2026",
@@ -235,9 +236,9 @@ class ChatPanel(QtWidgets.QWidget):
         try:
             self.provider_combo.clear()
             ids = [p.id for p in self._config.providers(enabled_only=True)]
-            for extra in (self._override_provider, wanted):
-                if extra and extra not in ids and self._config.is_allowed(extra):
-                    ids.append(extra)
+            extra = self._override_provider
+            if extra and extra not in ids and self._config.is_allowed(extra):
+                ids.append(extra)
             for pid in ids:
                 self.provider_combo.addItem(PROVIDERS[pid].label, pid)
             index = self.provider_combo.findData(wanted)
@@ -269,6 +270,8 @@ class ChatPanel(QtWidgets.QWidget):
             self.errors.clear()
         self._fill_models(pid, self._default_model(pid))
         if not pid:
+            self.show_error(CONFIG, "No provider is enabled.",
+                            "Enable a provider in Settings and add its key or server address.")
             return
         try:
             self._resolve(pid)
@@ -412,7 +415,8 @@ class ChatPanel(QtWidgets.QWidget):
     def _start_checks(self) -> bool:
         pid, model = self.current_provider(), self.current_model()
         if not pid:
-            self.show_error(CONFIG, "No provider is enabled.", "Enable one in Settings.")
+            self.show_error(CONFIG, "No provider is enabled.",
+                            "Enable a provider in Settings and add its key or server address.")
             return False
         if not model:
             self.show_error("model_not_found", "No model is selected.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from Qt import QtCore, QtWidgets
+from Qt import QtWidgets
 
 
 class PresetDialog(QtWidgets.QDialog):

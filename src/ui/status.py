@@ -16,7 +16,7 @@ def seconds(value: Optional[float]) -> str:
 
 
 def waiting(model: str, elapsed: float) -> str:
-    return f"waiting for {model}... {elapsed:.0f} s"
+    return f"waiting for {model}... {int(elapsed)} s"
 
 
 def retrying(delay: float, reason: str) -> str:

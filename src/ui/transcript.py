@@ -97,6 +97,10 @@ class TranscriptView(QtWidgets.QTextBrowser):
             return self._tail_code[offset]
         return None
 
+    def _index_of(self, entry: Entry) -> int:
+        """By identity: two messages with the same words are still two messages."""
+        return next(i for i, e in enumerate(self._entries) if e is entry)
+
     @property
     def code_count(self) -> int:
         return len(self._code) + (len(self._tail_code) if self._live is not None else 0)
@@ -168,7 +172,7 @@ class TranscriptView(QtWidgets.QTextBrowser):
         self._draft_start, self._draft_len = None, 0
         self._tail_code = []
         del self._code[self._live_code_start:]
-        index = self._entries.index(live)
+        index = self._index_of(live)
         with self._edit():
             self._remove_from(self._live_start)
             self._append(self._entry_html(index, live))
@@ -187,7 +191,7 @@ class TranscriptView(QtWidgets.QTextBrowser):
         if ends and self._draft_start is not None:
             remove_at, self._draft_start, self._draft_len = self._draft_start, None, 0
         if (ends or text) and live.reasoning and not self._summary_done:
-            stable_html += self._reasoning_html(self._entries.index(live), live)
+            stable_html += self._reasoning_html(self._index_of(live), live)
             self._summary_done = True
         for end in ends:
             chunk = text[self._stable_len:end]
@@ -292,7 +296,7 @@ class TranscriptView(QtWidgets.QTextBrowser):
 
     def _add_finished(self, entry: Entry) -> None:
         if self._live is not None:
-            self._entries.insert(self._entries.index(self._live), entry)
+            self._entries.insert(self._index_of(self._live), entry)
             self._rebuild()
             return
         self._entries.append(entry)

@@ -42,6 +42,77 @@ CODE_ANSWER = (
     "```\n"
 )
 
+# Node-graph helper answers (nuke_ai_panel.assist): a despill + edge blur snippet, Python that
+# works, raises after creating a node, or opens dialogs, and an expression.
+NK_BUILD_ANSWER = (
+    "A HueCorrect suppresses the green spill, a Keyer pulls an edge matte from the result, "
+    "and an EdgeBlur softens the edges inside that matte.\n\n"
+    "```nk\n"
+    "set cut_paste_input [stack 0]\n"
+    "push $cut_paste_input\n"
+    "HueCorrect {\n"
+    " hue {sat {}\n"
+    "   lum {}\n"
+    "   red {}\n"
+    "   green {}\n"
+    "   blue {}\n"
+    "   r_sup {}\n"
+    "   g_sup {curve 1 0.55 0.55 1}\n"
+    "   b_sup {}\n"
+    "   sat_thrsh {}}\n"
+    " name HueCorrect_despill\n"
+    "}\n"
+    "set Ndespill [stack 0]\n"
+    "Keyer {\n"
+    " operation greenscreen\n"
+    " range {0.05 0.3 1 1}\n"
+    " name Keyer_edgeMatte\n"
+    "}\n"
+    "push $Ndespill\n"
+    "EdgeBlur {\n"
+    " inputs 2\n"
+    " size 6\n"
+    " name EdgeBlur_soften\n"
+    "}\n"
+    "```\n"
+)
+PY_OK_ANSWER = (
+    "This adds a Grade named Grade_ai below the selection.\n\n"
+    "```python\n"
+    "import nuke\n"
+    "grade = nuke.createNode(\"Grade\")\n"
+    "grade.setName(\"Grade_ai\")\n"
+    "grade[\"white\"].setValue(1.1)\n"
+    "print(\"created\", grade.name())\n"
+    "```\n"
+)
+PY_RAISE_ANSWER = (
+    "This adds a Blur and copies its size to the defocus node.\n\n"
+    "```python\n"
+    "import nuke\n"
+    "blur = nuke.createNode(\"Blur\")\n"
+    "blur[\"size\"].setValue(4)\n"
+    "print(\"blur added\")\n"
+    "source = nuke.toNode(\"Blur_doesNotExist\")\n"
+    "blur[\"size\"].setValue(source[\"size\"].value())\n"
+    "```\n"
+)
+PY_ASK_ANSWER = (
+    "This asks before adding a backdrop, then adds a Dot.\n\n"
+    "```python\n"
+    "import nuke\n"
+    "if nuke.ask(\"Add a backdrop too?\"):\n"
+    "    nuke.createNode(\"BackdropNode\")\n"
+    "name = nuke.getInput(\"Name for the dot\", \"Dot_ai\")\n"
+    "dot = nuke.createNode(\"Dot\")\n"
+    "dot.setName(name)\n"
+    "nuke.message(\"Added \" + dot.name())\n"
+    "```\n"
+)
+EXPR_ANSWER = "```tcl\nsin(frame / 8) * 4 + 6\n```\n"
+HELPER_ANSWERS = {"nk-build": NK_BUILD_ANSWER, "py-ok": PY_OK_ANSWER, "py-raise": PY_RAISE_ANSWER,
+                  "py-ask": PY_ASK_ANSWER, "expr": EXPR_ANSWER}
+
 
 def tokenize(text: str, size: int = 4) -> List[str]:
     """Small deterministic tokens (words with their trailing space, cut to ``size`` chars)."""
@@ -190,6 +261,8 @@ def build_scenario(
         scenario.steps = thoughts + scenario.steps
     elif name == "code":
         scenario.steps = _normal(tokenize(CODE_ANSWER))
+    elif name in HELPER_ANSWERS:
+        scenario.steps = _normal(tokenize(HELPER_ANSWERS[name]))
     return scenario
 
 
@@ -199,6 +272,6 @@ SCENARIO_NAMES = (
     "inband-error", "inband-error-vllm", "malformed", "big-event", "crlf", "cr", "bytewise",
     "bad-utf8", "multi-choice", "reasoning", "code", "http-400", "http-401", "http-403",
     "http-404", "http-429", "http-429-ms", "http-500", "http-502-html", "http-503", "http-529",
-    "html-200", "no-retry-500", "flaky-N",
+    "html-200", "no-retry-500", "flaky-N", "nk-build", "py-ok", "py-raise", "py-ask", "expr",
 )
 

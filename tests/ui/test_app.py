@@ -11,7 +11,6 @@ import pytest
 
 pytest.importorskip("Qt", reason="needs a Qt binding (PySide6 or PySide2)")
 
-from Qt import QtCore, QtWidgets  # noqa: E402
 
 from nuke_ai_panel.worker import Worker  # noqa: E402
 from src.ui import app  # noqa: E402
@@ -59,14 +58,16 @@ def test_main_runs_and_shuts_the_worker_down(qtbot: Any, panel_worker: Worker,
     monkeypatch.setattr(app, "get_worker", lambda: panel_worker)
     seen: List[Any] = []
 
-    def look_and_quit() -> None:
-        seen.extend(w for w in QtWidgets.QApplication.topLevelWidgets()
+    def event_loop(application: Any) -> int:
+        """Stands in for exec(): a real exec()/quit() leaves Qt 5 unusable for later tests."""
+        seen.extend(w for w in application.topLevelWidgets()
                     if isinstance(w, app.MainWindow) and w.isVisible())
         for window in seen:
+            qtbot.addWidget(window)
             window.close()
-        QtWidgets.QApplication.instance().quit()
+        return 0
 
-    QtCore.QTimer.singleShot(0, look_and_quit)
+    monkeypatch.setattr(app, "run_event_loop", event_loop)
     assert app.main([]) == 0
     assert len(seen) == 1 and seen[0].windowTitle() == "Nuke AI Panel"
     assert not panel_worker.running

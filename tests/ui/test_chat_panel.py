@@ -180,7 +180,8 @@ def test_code_blocks_can_be_copied(ollama_panel: ChatPanel, qtbot: Any) -> None:
 
 def test_waiting_status_counts_seconds(ollama_panel: ChatPanel, qtbot: Any) -> None:
     send(ollama_panel, "slow-load")
-    qtbot.waitUntil(lambda: ollama_panel.status_label.text() == "waiting for slow-load... 1 s",
+    qtbot.waitUntil(lambda: re.fullmatch(r"waiting for slow-load\.\.\. [1-9]\d* s",
+                                         ollama_panel.status_label.text()) is not None,
                     timeout=WAIT_MS)
     ollama_panel.stop()
     wait_end(ollama_panel, qtbot)
@@ -613,6 +614,20 @@ def test_missing_settings_dialog_is_skipped(ollama_panel: ChatPanel,
     monkeypatch.setitem(sys.modules, "src.ui.settings_dialog", None)
     assert ollama_panel.open_settings() is None
     assert any("not available" in line for line in ollama_panel.notices.lines)
+
+
+def test_no_enabled_provider_leads_to_settings(make_panel: Any) -> None:
+    path = user_home() / "config.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"providers": {pid: {"enabled": False}
+                                              for pid in PROVIDER_IDS}}), encoding="utf-8")
+    panel = make_panel()
+    assert panel.provider_combo.count() == 0
+    assert panel.errors.isVisible() and panel.errors.kind == "config"
+    assert panel.errors.message == "No provider is enabled."
+    assert panel.errors.settings_button.isVisible()
+    panel.prompt.setPlainText("hi")
+    assert panel.send() is False
 
 
 def test_config_warnings_are_shown(make_panel: Any, ollama_server: ProtocolServer,

@@ -6,7 +6,7 @@ from src.ui import status
 
 
 def test_status_lines() -> None:
-    assert status.waiting("llama3.2", 12.4) == "waiting for llama3.2... 12 s"
+    assert status.waiting("llama3.2", 12.7) == "waiting for llama3.2... 12 s"
     assert status.retrying(0.5, "HTTP 429") == "retrying in 0.5 s (HTTP 429)"
     assert status.retrying(2.0, "connect") == "retrying in 2 s (connect)"
     assert status.streaming(120, 2.0) == "streaming at 60 tokens/s"

@@ -1,0 +1,235 @@
+"""Turn a finished helper answer into a proposed action with a preview, and apply it.
+
+Three actions: :class:`PasteNodes` (a .nk snippet, previewed as the nodes and connections
+it will create), :class:`RunPython` (code plus the risk scan; show-only when code
+execution is off) and :class:`SetExpression`. Proposing never touches the graph; only
+:func:`apply` does, as ONE named undo group, so the artist's confirm is the only way in
+and one Ctrl+Z is the way out. An answer that cannot be used becomes a :class:`NoAction`
+with a plain message, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Union
+
+from ..graph.host import Host, HostError
+from ..graph.risk import RiskReport, scan_code
+from ..graph.snippets import (
+    PYTHON_LANGS,
+    NkPreview,
+    code_blocks,
+    extract_snippet,
+    preview_nk,
+)
+from .prompts import ANSWER_EXPRESSION, ANSWER_TEXT, HelperRequest, fix_code_request
+
+__all__ = [
+    "CODE_OFF_NOTE",
+    "Action",
+    "NoAction",
+    "Outcome",
+    "PasteNodes",
+    "RunPython",
+    "SetExpression",
+    "action_from_answer",
+    "apply",
+    "follow_up",
+]
+
+CODE_OFF_NOTE = ("Running code from the assistant is turned off in the settings "
+                 "(allow_code_execution). The code is shown so you can read or copy it.")
+EXPRESSION_LANGS = frozenset({"tcl", "expr", "expression", "nuke", ""})
+
+
+@dataclass(frozen=True)
+class PasteNodes:
+    title: str
+    snippet: str
+    preview: NkPreview
+    connect_to: Optional[str] = None
+    kind: str = field(default="paste", init=False)
+
+    def describe(self) -> str:
+        return self.preview.render()
+
+
+@dataclass(frozen=True)
+class RunPython:
+    title: str
+    code: str
+    risk: RiskReport
+    allowed: bool = True
+    disabled_note: str = ""
+    kind: str = field(default="python", init=False)
+
+    def with_code(self, code: str) -> "RunPython":
+        """The same action for code the artist edited in the preview (scanned again)."""
+        return RunPython(self.title, code, scan_code(code), self.allowed, self.disabled_note)
+
+    def describe(self) -> str:
+        if self.risk.syntax_error:
+            return f"The code has a syntax error ({self.risk.syntax_error})."
+        if self.risk.clean:
+            return "No risky calls found."
+        return "Check before running:\n" + "\n".join(f"  {line}" for line in self.risk.summary())
+
+
+@dataclass(frozen=True)
+class SetExpression:
+    title: str
+    node: str
+    knob: str
+    expression: str
+    kind: str = field(default="expression", init=False)
+
+    def describe(self) -> str:
+        return f"Set an expression on {self.node}.{self.knob}:\n  {self.expression}"
+
+
+@dataclass(frozen=True)
+class NoAction:
+    """The answer holds nothing to apply; ``message`` says why, for the transcript."""
+
+    message: str
+
+
+Action = Union[PasteNodes, RunPython, SetExpression]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What applying did. On failure the graph is as it was before Apply."""
+
+    ok: bool
+    title: str
+    created: List[str] = field(default_factory=list)
+    deleted: List[str] = field(default_factory=list)
+    output: str = ""
+    traceback: str = ""
+    message: str = ""
+
+    def summary(self) -> str:
+        if not self.ok:
+            head = self.message or "failed"
+            if self.traceback:
+                last = self.traceback.strip().splitlines()[-1]
+                head = f"{head}: {last}" if self.message else last
+            return f"{self.title} failed, nothing was changed ({head})."
+        parts = []
+        if self.created:
+            parts.append(f"created {', '.join(self.created)}")
+        if self.deleted:
+            parts.append(f"deleted {', '.join(self.deleted)}")
+        if self.message:
+            parts.append(self.message)
+        done = "; ".join(parts) if parts else "done"
+        return f"{self.title}: {done}. One undo step (Ctrl+Z) takes it back."
+
+
+def action_from_answer(answer: str, request: HelperRequest, host: Host,
+                       allow_code: bool = True,
+                       disabled_note: str = CODE_OFF_NOTE) -> Union[Action, NoAction, None]:
+    """The action an answer proposes; None when the command only explains (``/explain``)."""
+    if request.expects == ANSWER_TEXT:
+        return None
+    if not answer.strip():
+        return NoAction("The answer is empty, so there is nothing to apply.")
+    if request.expects == ANSWER_EXPRESSION:
+        return _expression(answer, request)
+    snippet = extract_snippet(answer)
+    if snippet is None:
+        return NoAction("The answer has no ```nk node snippet or ```python code block, so "
+                        "there is nothing to apply. Ask again, or copy what you need by hand.")
+    if snippet.kind == "python":
+        return RunPython(request.undo_name, snippet.code, scan_code(snippet.code), allow_code,
+                         "" if allow_code else disabled_note)
+    return _paste(snippet.code, request, host)
+
+
+def _paste(text: str, request: HelperRequest, host: Host) -> Union[PasteNodes, NoAction]:
+    infos = host.all_nodes()
+    target = request.connect_to if any(n.name == request.connect_to for n in infos) else None
+    preview = preview_nk(text, [n.name for n in infos if n.parent is None], target)
+    if not preview.ok:
+        return NoAction(preview.error or "The node snippet contains no nodes. Nothing was changed.")
+    return PasteNodes(request.undo_name, text, preview, target)
+
+
+def _expression(answer: str, request: HelperRequest) -> Union[SetExpression, NoAction]:
+    if not request.node or not request.knob:
+        return NoAction("No knob was named for the expression.")
+    blocks = code_blocks(answer)
+    chosen = next((b.code for b in blocks if b.lang in EXPRESSION_LANGS - {""}), None)
+    if chosen is None:
+        chosen = next((b.code for b in blocks if b.lang == ""), None)
+    if chosen is None and any(b.lang in PYTHON_LANGS for b in blocks):
+        return NoAction("The answer is Python, not an expression; ask again with /script "
+                        "if you want code that sets the knob.")
+    if chosen is None:
+        lines = [line for line in answer.strip().splitlines() if line.strip()]
+        chosen = lines[0].strip().strip("`") if len(lines) == 1 else None
+    expression = (chosen or "").strip()
+    if not expression:
+        return NoAction("The answer has no expression in a ```tcl block, so there is nothing "
+                        "to apply.")
+    if "\n" in expression:
+        return NoAction("The answer has more than one line of expression; copy the part you "
+                        "want into the knob by hand.")
+    return SetExpression(request.undo_name, request.node, request.knob, expression)
+
+
+class _RunFailed(Exception):
+    """Raised inside the undo group so the group is cancelled and the graph restored."""
+
+    def __init__(self, output: str, traceback: str) -> None:
+        super().__init__(traceback)
+        self.output, self.traceback = output, traceback
+
+
+def apply(host: Host, action: Action) -> Outcome:
+    """Run ``action`` on ``host`` as one undo group named after it. Never raises for what
+    the model wrote: a failure is an Outcome with the message or traceback, and the group
+    is cancelled so the graph is exactly as it was."""
+    if isinstance(action, RunPython) and not action.allowed:
+        return Outcome(False, action.title, message=action.disabled_note or CODE_OFF_NOTE)
+    before = _names(host)
+    note = output = ""
+    try:
+        with host.undo_group(action.title):
+            if isinstance(action, PasteNodes):
+                target = action.connect_to if action.connect_to in before else None
+                if action.connect_to and target is None:
+                    note = f"{action.connect_to} no longer exists, so the nodes are unconnected"
+                host.paste_script(action.snippet, target)
+            elif isinstance(action, RunPython):
+                result = host.run_python(action.code)
+                if not result.ok:
+                    raise _RunFailed(result.output, result.traceback)
+                output = result.output
+            else:
+                host.set_knob(action.node, action.knob, action.expression, expression=True)
+                note = f"{action.node}.{action.knob} now follows {action.expression}"
+    except _RunFailed as failed:
+        return Outcome(False, action.title, output=failed.output, traceback=failed.traceback,
+                       message="the code raised an error")
+    except HostError as exc:
+        return Outcome(False, action.title, message=str(exc))
+    except Exception as exc:
+        return Outcome(False, action.title, message=f"{type(exc).__name__}: {exc}")
+    after = _names(host)
+    created = [n for n in after if n not in before]
+    deleted = [n for n in before if n not in after]
+    return Outcome(True, action.title, created, deleted, output=output, message=note)
+
+
+def _names(host: Host) -> List[str]:
+    return [n.name for n in host.all_nodes()]
+
+
+def follow_up(request: HelperRequest, action: RunPython, outcome: Outcome,
+              host: Host) -> HelperRequest:
+    """The "Ask to fix" request after a RunPython failed: its code, traceback and output."""
+    return fix_code_request(request, action.code, outcome.traceback or outcome.message,
+                            outcome.output, host)
+

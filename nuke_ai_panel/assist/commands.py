@@ -1,0 +1,135 @@
+"""Parse the helpers' slash commands (``/explain``, ``/build``, ``/fix``, ``/script``,
+``/expr``, ``/help``) typed into the chat prompt or sent by a menu item.
+
+Parsing is pure text work: whether a node or knob exists is checked later, against the
+host, when the request is built. A command that cannot be understood raises
+:class:`CommandError` whose message is the usage line, so the panel can show it as is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Optional, Sequence, Tuple
+
+__all__ = [
+    "COMMANDS",
+    "Command",
+    "CommandError",
+    "USAGE",
+    "help_text",
+    "is_command",
+    "parse_command",
+    "resolve_target",
+]
+
+EXPLAIN, BUILD, FIX, SCRIPT, EXPR, HELP = "explain", "build", "fix", "script", "expr", "help"
+COMMANDS: Tuple[str, ...] = (EXPLAIN, BUILD, FIX, SCRIPT, EXPR, HELP)
+
+USAGE: Dict[str, str] = {
+    EXPLAIN: "/explain [QUESTION]  explain the selected nodes (or the whole script)",
+    BUILD: "/build DESCRIPTION  build nodes from a description, wired to the selection",
+    FIX: "/fix [NOTE]  find out why nodes are in error and propose a fix",
+    SCRIPT: "/script TASK  write Python for Nuke that does the task",
+    EXPR: "/expr [NODE.]KNOB DESCRIPTION  write an expression for a knob",
+    HELP: "/help  list these commands",
+}
+
+_ALIASES = {"explain": EXPLAIN, "build": BUILD, "fix": FIX, "script": SCRIPT, "python": SCRIPT,
+            "py": SCRIPT, "expr": EXPR, "expression": EXPR, "help": HELP, "?": HELP}
+
+
+class CommandError(ValueError):
+    """The text is not a usable command; the message says how to write it."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One parsed command. ``argument`` is the free text (description, task, question);
+    for ``/expr``, ``target`` is the knob as typed (``Blur1.size`` or ``size``)."""
+
+    name: str
+    argument: str = ""
+    target: str = ""
+    text: str = ""
+
+    @property
+    def label(self) -> str:
+        """A short title for undo steps and the transcript: ``build despill + edge blur``."""
+        words = [self.name]
+        if self.target:
+            words.append(self.target)
+        if self.argument:
+            words.append(self.argument)
+        return _shorten(" ".join(" ".join(words).split()), 60)
+
+
+def _shorten(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1].rstrip() + "\u2026"
+
+
+def is_command(text: str) -> bool:
+    return text.lstrip().startswith("/")
+
+
+def help_text() -> str:
+    lines = ["Helper commands (each shows a preview; nothing changes until you press Apply):"]
+    lines.extend(f"  {USAGE[name]}" for name in COMMANDS)
+    return "\n".join(lines)
+
+
+def parse_command(text: str) -> Command:
+    """``"/build despill and edge blur"`` -> ``Command("build", "despill and edge blur")``."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        raise CommandError("Commands start with /. " + _known())
+    words = stripped[1:].split(None, 1)
+    head = words[0] if words else ""
+    rest = words[1].strip() if len(words) > 1 else ""
+    name = _ALIASES.get(head.lower())
+    if name is None:
+        shown = f"/{head}" if head else "/"
+        raise CommandError(f"Unknown command {shown}. " + _known())
+    if name in (BUILD, SCRIPT) and not rest:
+        what = "what to build" if name == BUILD else "the task"
+        raise CommandError(f"Say {what}: {USAGE[name].split('  ')[0]}")
+    if name == HELP:
+        return Command(HELP, text=stripped)
+    if name == EXPR:
+        target, description = _split_expr(rest)
+        return Command(EXPR, description, target, stripped)
+    return Command(name, rest, "", stripped)
+
+
+def _split_expr(rest: str) -> Tuple[str, str]:
+    words = rest.split(None, 1)
+    target = words[0].rstrip(":") if words else ""
+    description = words[1].strip() if len(words) > 1 else ""
+    if not target or not description:
+        raise CommandError(
+            "Name the knob and say what it should do: /expr [NODE.]KNOB DESCRIPTION "
+            "(for example /expr Blur1.size grow from 0 to 10 over the shot)")
+    if target.startswith(".") or target.endswith(".") or ".." in target:
+        raise CommandError(f"{target!r} is not a knob name: write KNOB or NODE.KNOB")
+    return target, description
+
+
+def _known() -> str:
+    return "Known commands: " + ", ".join(f"/{name}" for name in COMMANDS) + "."
+
+
+def resolve_target(target: str, node_names: Sequence[str], selected: Optional[str]) -> Tuple[str, str]:
+    """Split ``/expr``'s ``[NODE.]KNOB`` against the script's node names: the longest dotted
+    prefix naming a node is the node (``Group1.Blur1.size``), else the whole text is a knob
+    of the selected node (``translate.x``). Raises CommandError when neither works."""
+    names = set(node_names)
+    parts = target.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        node = ".".join(parts[:cut])
+        if node in names:
+            return node, ".".join(parts[cut:])
+    if selected:
+        return selected, target
+    if len(parts) > 1:
+        raise CommandError(f"There is no node named {'.'.join(parts[:-1])} in the script.")
+    raise CommandError(f"Select the node whose {target} knob needs the expression, "
+                       f"or write NODE.{target}.")

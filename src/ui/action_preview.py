@@ -1,0 +1,197 @@
+"""The confirm step of the node-graph helpers: what an action will do, then Apply or Cancel.
+
+Nodes to be pasted are listed with their key knobs and every connection; code is shown
+with its risky lines highlighted and the reasons listed; an expression is shown with its
+knob. Code and expressions may be edited before applying (the scan runs again). When the
+settings turn code execution off, the code is read-only, Apply is disabled and a note
+says why. The dialog never changes the graph itself: the controller applies on accept.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional
+
+from Qt import QtCore, QtGui, QtWidgets
+
+from nuke_ai_panel.assist.actions import Action, PasteNodes, RunPython, SetExpression
+from nuke_ai_panel.graph.risk import DANGER, RiskReport
+
+__all__ = ["ActionPreviewDialog"]
+
+DANGER_COLOUR = "#6b2a2a"
+WARNING_COLOUR = "#5c4a1e"
+RESCAN_MS = 250
+
+
+def _label(name: str, text: str = "", wrap: bool = True) -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel(text)
+    label.setObjectName(name)
+    label.setTextFormat(QtCore.Qt.PlainText)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
+    return label
+
+
+def _monospace() -> QtGui.QFont:
+    return QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
+
+
+class ActionPreviewDialog(QtWidgets.QDialog):
+    """Shows ``action``; ``action()`` returns it as the artist left it (edits included)."""
+
+    def __init__(self, action: Action, parent: Optional[QtWidgets.QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("actionPreviewDialog")
+        self.setWindowTitle("Preview: " + action.title)
+        self._action = action
+        self.code_edit: Optional[QtWidgets.QPlainTextEdit] = None
+        self.expression_edit: Optional[QtWidgets.QLineEdit] = None
+        self.risk_list: Optional[QtWidgets.QListWidget] = None
+        self._rescan = QtCore.QTimer(self)
+        self._rescan.setSingleShot(True)
+        self._rescan.setInterval(RESCAN_MS)
+        self._rescan.timeout.connect(self._update_risks)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(_label("previewTitle", action.title))
+        if isinstance(action, PasteNodes):
+            self._build_paste(layout, action)
+        elif isinstance(action, RunPython):
+            self._build_python(layout, action)
+        else:
+            self._build_expression(layout, action)
+        layout.addWidget(_label("previewUndoNote",
+                                f"Applied as one undo step, \u201c{action.title}\u201d: "
+                                "Ctrl+Z takes it all back."))
+        self.apply_button = QtWidgets.QPushButton("Apply")
+        self.apply_button.setObjectName("applyButton")
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelButton")
+        for button in (self.apply_button, self.cancel_button):
+            button.setAutoDefault(False)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.apply_button)
+        layout.addLayout(buttons)
+        self.apply_button.clicked.connect(self.accept)
+        self.cancel_button.clicked.connect(self.reject)
+        if isinstance(action, RunPython) and not action.allowed:
+            self.apply_button.setEnabled(False)
+            self.apply_button.setToolTip("Running code is turned off in the settings")
+        self.resize(620, 480)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build_paste(self, layout: QtWidgets.QVBoxLayout, action: PasteNodes) -> None:
+        preview = action.preview
+        layout.addWidget(_label("previewSummary", f"Nodes to be created ({len(preview.nodes)}):"))
+        tree = QtWidgets.QTreeWidget()
+        tree.setObjectName("previewNodes")
+        tree.setHeaderLabels(["Node", "Class", "Knobs"])
+        tree.setRootIsDecorated(False)
+        for node in preview.nodes:
+            knobs = ", ".join(f"{k} {v}" for k, v in node.knobs)
+            item = QtWidgets.QTreeWidgetItem([node.name, node.node_class, knobs])
+            if node.parent:
+                item.setToolTip(0, f"inside {node.parent}")
+            tree.addTopLevelItem(item)
+        tree.resizeColumnToContents(0)
+        tree.resizeColumnToContents(1)
+        layout.addWidget(tree, 2)
+        layout.addWidget(_label("previewConnectionsLabel", "Connections:"))
+        connections = QtWidgets.QListWidget()
+        connections.setObjectName("previewConnections")
+        for source, target, label in preview.connections:
+            connections.addItem(f"{source} \u2192 {target} ({label})")
+        if not preview.connections:
+            connections.addItem("(none: the nodes are pasted unconnected)")
+        layout.addWidget(connections, 1)
+        if preview.warnings:
+            warnings = _label("previewWarnings", "\n".join(f"\u26a0 {w}" for w in preview.warnings))
+            layout.addWidget(warnings)
+
+    def _build_python(self, layout: QtWidgets.QVBoxLayout, action: RunPython) -> None:
+        edit = QtWidgets.QPlainTextEdit()
+        edit.setObjectName("previewCode")
+        edit.setFont(_monospace())
+        edit.setLineWrapMode(QtWidgets.QPlainTextEdit.NoWrap)
+        edit.setPlainText(action.code)
+        edit.setReadOnly(not action.allowed)
+        self.code_edit = edit
+        if not action.allowed:
+            note = _label("codeDisabledNote", action.disabled_note)
+            note.setStyleSheet("QLabel { color: #e0a050; }")
+            layout.addWidget(note)
+        layout.addWidget(edit, 3)
+        self.risk_list = QtWidgets.QListWidget()
+        self.risk_list.setObjectName("previewRisks")
+        layout.addWidget(self.risk_list, 1)
+        self._show_risks(action.risk)
+        if action.allowed:
+            edit.textChanged.connect(self._rescan.start)
+
+    def _build_expression(self, layout: QtWidgets.QVBoxLayout, action: SetExpression) -> None:
+        layout.addWidget(_label("previewKnob", f"Expression for {action.node}.{action.knob}:"))
+        edit = QtWidgets.QLineEdit(action.expression)
+        edit.setObjectName("previewExpression")
+        edit.setFont(_monospace())
+        self.expression_edit = edit
+        layout.addWidget(edit)
+        layout.addStretch(1)
+
+    # -- risks ------------------------------------------------------------------------------
+
+    def _update_risks(self) -> None:
+        if self.code_edit is None or not isinstance(self._action, RunPython):
+            return
+        self._show_risks(self._action.with_code(self.code_edit.toPlainText()).risk)
+
+    def _show_risks(self, risk: RiskReport) -> None:
+        assert self.risk_list is not None and self.code_edit is not None
+        self.risk_list.clear()
+        selections: List[Any] = []
+        if risk.syntax_error:
+            self.risk_list.addItem(f"\u26d4 syntax error: {risk.syntax_error} (it will not run)")
+        for finding in risk.findings:
+            symbol = "\u26d4" if finding.severity == DANGER else "\u26a0"
+            item = QtWidgets.QListWidgetItem(f"{symbol} {finding.describe()}")
+            item.setData(QtCore.Qt.UserRole, finding.line)
+            self.risk_list.addItem(item)
+            selections.append(self._line_selection(finding.line, finding.severity, finding.reason))
+        if risk.clean:
+            self.risk_list.addItem("No risky calls found. (A static scan: it cannot see "
+                                   "everything code can do.)")
+        self.code_edit.setExtraSelections([s for s in selections if s is not None])
+
+    def _line_selection(self, line: int, severity: str, reason: str) -> Any:
+        assert self.code_edit is not None
+        block = self.code_edit.document().findBlockByLineNumber(max(0, line - 1))
+        if not block.isValid():
+            return None
+        selection = QtWidgets.QTextEdit.ExtraSelection()
+        colour = DANGER_COLOUR if severity == DANGER else WARNING_COLOUR
+        selection.format.setBackground(QtGui.QColor(colour))
+        selection.format.setProperty(QtGui.QTextFormat.FullWidthSelection, True)
+        selection.format.setToolTip(reason)
+        selection.cursor = QtGui.QTextCursor(block)
+        return selection
+
+    def highlighted_lines(self) -> List[int]:
+        """1-based line numbers currently highlighted as risky (for tests and tooltips)."""
+        if self.code_edit is None:
+            return []
+        return [s.cursor.blockNumber() + 1 for s in self.code_edit.extraSelections()]
+
+    # -- result -----------------------------------------------------------------------------
+
+    def action(self) -> Action:
+        """The action to apply, with the artist's edits to the code or expression."""
+        action = self._action
+        if isinstance(action, RunPython) and self.code_edit is not None and action.allowed:
+            code = self.code_edit.toPlainText()
+            return action if code == action.code else action.with_code(code)
+        if isinstance(action, SetExpression) and self.expression_edit is not None:
+            text = self.expression_edit.text().strip()
+            if text and text != action.expression:
+                return SetExpression(action.title, action.node, action.knob, text)
+        return action

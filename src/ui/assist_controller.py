@@ -1,0 +1,370 @@
+"""The Qt side of the node-graph helpers: slash commands typed in the chat panel.
+
+A command (``/explain``, ``/build``, ``/fix``, ``/script``, ``/expr``, ``/help``) becomes a
+request with the graph as context (:mod:`nuke_ai_panel.assist.prompts`), streamed into the
+panel's transcript like any answer. When it ends, the answer becomes a proposed action
+shown in :class:`~src.ui.action_preview.ActionPreviewDialog`; only Apply runs it, as one
+undo group, on the panel's host (a ``NukeHost`` marshals to Nuke's main thread itself).
+The outcome goes to the transcript; a failed script offers "Ask to fix", which sends the
+code and its traceback back to the model.
+
+The controller talks to the panel through :class:`PanelPort`, a handful of methods, so
+it stays independent of the panel's internals; :class:`ChatPanelPort` adapts ChatPanel.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable, List, Optional, Tuple
+
+from Qt import QtCore, QtWidgets
+
+from nuke_ai_panel.assist.actions import (
+    CODE_OFF_NOTE,
+    Action,
+    NoAction,
+    Outcome,
+    RunPython,
+    action_from_answer,
+    apply,
+    follow_up,
+)
+from nuke_ai_panel.assist.commands import HELP, CommandError, help_text, parse_command
+from nuke_ai_panel.assist.prompts import ANSWER_TEXT, DEFAULT_BUDGET, HelperRequest, build_request
+from nuke_ai_panel.graph.host import Host, HostError
+from nuke_ai_panel.graph.script_host import ScriptHost
+from nuke_ai_panel.history import COMPLETE
+
+from .action_preview import ActionPreviewDialog
+
+try:
+    from typing import Protocol
+except ImportError:  # pragma: no cover - Python < 3.8 only
+    Protocol = object  # type: ignore[assignment,misc]
+
+__all__ = [
+    "AssistController",
+    "ChatPanelPort",
+    "OutcomeBar",
+    "PanelPort",
+    "EXAMPLE_SCRIPT",
+    "install",
+    "standalone_host",
+]
+
+EXAMPLE_SCRIPT = (Path(__file__).resolve().parents[2] / "nuke_ai_panel" / "graph" / "examples"
+                  / "greenscreen_comp.nk")
+STUDIO_CODE_OFF_NOTE = ("Running code from the assistant is turned off by your studio "
+                        "(allow_code_execution). The code is shown so you can read or copy it.")
+OUTCOME_STYLE = ("QFrame#assistOutcome { background-color: #4a2626; border: 1px solid #7a3c3c; "
+                 "border-radius: 3px; }")
+
+
+class PanelPort(Protocol):
+    """What the controller needs from a chat panel."""
+
+    def host(self) -> Optional[Host]:
+        ...
+
+    def config(self) -> Any:
+        """The current Config (``allow_code_execution``, ``is_locked``)."""
+
+    def busy(self) -> bool:
+        ...
+
+    def start_turn(self, request: HelperRequest) -> bool:
+        """Show ``request.display`` as the user's turn and stream the answer to ``request``
+        (its system prompt and messages) into the transcript; False if it could not start."""
+
+    def on_turn_ended(self, callback: Callable[[Any], None]) -> None:
+        """Call ``callback(answer)`` (a HistoryMessage) whenever a turn ends."""
+
+    def notice(self, text: str, level: str = "info") -> None:
+        ...
+
+    def show_widget(self, widget: QtWidgets.QWidget) -> None:
+        """Place the outcome bar in the panel (below the transcript)."""
+
+    def prefill(self, text: str) -> None:
+        """Put ``text`` in the prompt box for the artist to finish (menu items)."""
+
+    def window(self) -> Optional[QtWidgets.QWidget]:
+        """The parent for the preview dialog."""
+
+
+class ChatPanelPort:
+    """:class:`PanelPort` over ``src.ui.chat_panel.ChatPanel``.
+
+    Uses ``panel.send_request(display, messages, system)`` when the panel has it (the helper
+    turn shows the typed command and sends the context-laden request with the helper's
+    system prompt); otherwise falls back to ``send_message`` with the whole request as the
+    user's text. ``panel.add_helper_widget(widget)`` is used when present, else the widget
+    is inserted in the panel's layout below the transcript.
+    """
+
+    def __init__(self, panel: Any) -> None:
+        self.panel = panel
+
+    def host(self) -> Optional[Host]:
+        return self.panel.host
+
+    def config(self) -> Any:
+        return self.panel.config
+
+    def busy(self) -> bool:
+        return bool(self.panel.streaming)
+
+    def start_turn(self, request: HelperRequest) -> bool:
+        send_request = getattr(self.panel, "send_request", None)
+        if send_request is not None:
+            return bool(send_request(request.display, request.messages(), request.system))
+        return bool(self.panel.send_message(request.inline_text()))
+
+    def on_turn_ended(self, callback: Callable[[Any], None]) -> None:
+        self.panel.turnEnded.connect(callback)
+
+    def notice(self, text: str, level: str = "info") -> None:
+        self.panel.transcript.add_notice(text, level)
+
+    def show_widget(self, widget: QtWidgets.QWidget) -> None:
+        add = getattr(self.panel, "add_helper_widget", None)
+        if add is not None:
+            add(widget)
+            return
+        layout = self.panel.layout()
+        layout.insertWidget(layout.indexOf(self.panel.transcript) + 1, widget)
+
+    def prefill(self, text: str) -> None:
+        prompt = self.panel.prompt
+        prompt.setPlainText(text)
+        cursor = prompt.textCursor()
+        cursor.movePosition(cursor.End)
+        prompt.setTextCursor(cursor)
+        prompt.setFocus()
+
+    def window(self) -> Optional[QtWidgets.QWidget]:
+        return self.panel
+
+
+class OutcomeBar(QtWidgets.QFrame):
+    """A failed apply, with "Ask to fix" (send the traceback back) and Dismiss."""
+
+    fixRequested = QtCore.Signal()
+
+    def __init__(self, parent: Optional[QtWidgets.QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("assistOutcome")
+        self.setStyleSheet(OUTCOME_STYLE)
+        self.label = QtWidgets.QLabel(self)
+        self.label.setObjectName("assistOutcomeText")
+        self.label.setTextFormat(QtCore.Qt.PlainText)
+        self.label.setWordWrap(True)
+        self.fix_button = QtWidgets.QPushButton("Ask to fix", self)
+        self.fix_button.setObjectName("askFixButton")
+        self.fix_button.setToolTip("Send the code and its traceback back to the assistant")
+        self.dismiss_button = QtWidgets.QPushButton("Dismiss", self)
+        self.dismiss_button.setObjectName("dismissOutcomeButton")
+        for button in (self.fix_button, self.dismiss_button):
+            button.setAutoDefault(False)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.fix_button)
+        layout.addWidget(self.dismiss_button)
+        self.fix_button.clicked.connect(self.fixRequested.emit)
+        self.dismiss_button.clicked.connect(self.hide)
+        self.hide()
+
+    def show_failure(self, text: str, can_fix: bool) -> None:
+        self.label.setText(text)
+        self.fix_button.setVisible(can_fix)
+        self.show()
+
+
+class AssistController(QtCore.QObject):
+    """Runs helper commands for one panel; install it with :func:`install`.
+
+    Signals (for tests and status displays): ``actionProposed`` (an Action or NoAction),
+    ``previewOpened`` (the dialog), ``outcomeReady`` (the Outcome of an Apply).
+    """
+
+    actionProposed = QtCore.Signal(object)
+    previewOpened = QtCore.Signal(object)
+    outcomeReady = QtCore.Signal(object)
+
+    def __init__(self, port: PanelPort, host: Optional[Host] = None,
+                 budget: int = DEFAULT_BUDGET, parent: Optional[QtCore.QObject] = None) -> None:
+        super().__init__(parent)
+        self.port = port
+        self.budget = budget
+        self._fallback_host = host
+        self._pending: Optional[HelperRequest] = None
+        self._last: Optional[Tuple[HelperRequest, Action, Outcome]] = None
+        self.preview: Optional[ActionPreviewDialog] = None
+        self.outcome_bar = OutcomeBar()
+        self.outcome_bar.fixRequested.connect(self.ask_to_fix)
+        port.show_widget(self.outcome_bar)
+        port.on_turn_ended(self._on_turn_ended)
+
+    # -- entry points ----------------------------------------------------------------------
+
+    @property
+    def host(self) -> Optional[Host]:
+        return self.port.host() or self._fallback_host
+
+    @property
+    def waiting(self) -> bool:
+        """True while a helper's answer is streaming."""
+        return self._pending is not None
+
+    def handle(self, _panel: Any, text: str) -> None:
+        """ChatPanel's ``command_handler(panel, text)``."""
+        self.run(text)
+
+    def run(self, text: str) -> bool:
+        """Run a slash command; False (with a notice saying why) when it cannot start."""
+        try:
+            command = parse_command(text)
+        except CommandError as exc:
+            self.port.notice(str(exc), "warning")
+            return False
+        if command.name == HELP:
+            self.port.notice(help_text())
+            return True
+        host = self.host
+        if host is None:
+            self.port.notice("There is no node graph to work on here.", "error")
+            return False
+        try:
+            request = build_request(command, host, self.budget)
+        except CommandError as exc:
+            self.port.notice(str(exc), "warning")
+            return False
+        except HostError as exc:
+            self.port.notice(f"Could not read the node graph: {exc}", "error")
+            return False
+        return self._send(request)
+
+    def menu_actions(self) -> List[Tuple[str, Callable[[], Any]]]:
+        """Menu entries for Nuke's menu or the standalone window: label and callable."""
+        return [
+            ("Explain Selection", partial(self.run, "/explain")),
+            ("Fix Errors", partial(self.run, "/fix")),
+            ("Build Nodes\u2026", partial(self.port.prefill, "/build ")),
+            ("Write Python\u2026", partial(self.port.prefill, "/script ")),
+            ("Write Expression\u2026", partial(self.port.prefill, "/expr ")),
+        ]
+
+    def ask_to_fix(self) -> bool:
+        """Send the last failed script's code and traceback back to the model."""
+        host = self.host
+        if self._last is None or host is None:
+            return False
+        request, action, outcome = self._last
+        if outcome.ok or not isinstance(action, RunPython):
+            return False
+        self.outcome_bar.hide()
+        return self._send(follow_up(request, action, outcome, host))
+
+    # -- the turn --------------------------------------------------------------------------
+
+    def _send(self, request: HelperRequest) -> bool:
+        if self.port.busy():
+            self.port.notice("Still answering: press Stop (Esc) first.", "warning")
+            return False
+        self._close_preview()
+        self.outcome_bar.hide()
+        self._pending = request
+        if not self.port.start_turn(request):
+            self._pending = None
+            return False
+        if request.context_trimmed:
+            self.port.notice("The selection was too big to send whole: long knob values were "
+                             "summarised to fit the context budget.")
+        return True
+
+    def _on_turn_ended(self, answer: Any) -> None:
+        request, self._pending = self._pending, None
+        if request is None or request.expects == ANSWER_TEXT:
+            return
+        if getattr(answer, "status", COMPLETE) != COMPLETE:
+            self.port.notice("The answer did not finish, so there is nothing to apply.",
+                             "warning")
+            return
+        host = self.host
+        if host is None:
+            return
+        proposal = self._propose(answer.text, request, host)
+        self.actionProposed.emit(proposal)
+        if isinstance(proposal, NoAction):
+            self.port.notice(proposal.message, "warning")
+        elif proposal is not None:
+            self._open_preview(request, proposal)
+
+    def _propose(self, text: str, request: HelperRequest, host: Host) -> Any:
+        config = self.port.config()
+        allowed = bool(getattr(config, "allow_code_execution", True))
+        note = CODE_OFF_NOTE
+        if not allowed and config.is_locked("allow_code_execution"):
+            note = STUDIO_CODE_OFF_NOTE
+        return action_from_answer(text, request, host, allowed, note)
+
+    # -- preview and apply -----------------------------------------------------------------
+
+    def _open_preview(self, request: HelperRequest, action: Action) -> None:
+        self._close_preview()
+        dialog = ActionPreviewDialog(action, self.port.window())
+        dialog.setModal(False)
+        dialog.accepted.connect(partial(self._apply, request, dialog))
+        dialog.rejected.connect(partial(self.port.notice, "Cancelled: nothing was changed."))
+        self.preview = dialog
+        dialog.show()
+        self.previewOpened.emit(dialog)
+
+    def _close_preview(self) -> None:
+        dialog, self.preview = self.preview, None
+        if dialog is not None:
+            dialog.blockSignals(True)
+            dialog.close()
+            dialog.deleteLater()
+
+    def _apply(self, request: HelperRequest, dialog: ActionPreviewDialog) -> None:
+        host = self.host
+        action = dialog.action()
+        if self.preview is dialog:
+            self.preview = None
+        dialog.deleteLater()
+        if host is None:
+            return
+        outcome = apply(host, action)
+        self._last = (request, action, outcome)
+        self._report(action, outcome)
+        self.outcomeReady.emit(outcome)
+
+    def _report(self, action: Action, outcome: Outcome) -> None:
+        self.port.notice(outcome.summary(), "info" if outcome.ok else "error")
+        if outcome.output.strip():
+            self.port.notice("Output:\n" + outcome.output.rstrip())
+        if outcome.traceback:
+            self.port.notice(outcome.traceback.rstrip(), "error")
+        if not outcome.ok:
+            can_fix = isinstance(action, RunPython) and bool(outcome.traceback)
+            self.outcome_bar.show_failure(outcome.summary(), can_fix)
+
+
+def standalone_host() -> ScriptHost:
+    """The in-memory graph the standalone app works on: the example green-screen comp."""
+    return ScriptHost.from_file(str(EXAMPLE_SCRIPT))
+
+
+def install(panel: Any, host: Optional[Host] = None,
+            budget: int = DEFAULT_BUDGET) -> AssistController:
+    """Make ``panel`` run helper commands: sets its ``command_handler`` (and its ``host``
+    when it has none: ``host`` or the standalone example script). Returns the controller,
+    parented to the panel so it lives as long as the panel does."""
+    if getattr(panel, "host", None) is None:
+        panel.host = host or standalone_host()
+    controller = AssistController(ChatPanelPort(panel), budget=budget, parent=panel)
+    panel.command_handler = controller.handle
+    return controller
