@@ -8,14 +8,15 @@ folder needs admin rights and is lost on every Nuke update. So they go into
 ``<plugin>/deps/pyX.Y`` (X.Y = the Nuke's Python version), which the plugin's init.py puts on
 ``sys.path``; one folder per Python version, so Nuke 14, 15 and 16 can share the plugin.
 
-Steps: ask the target interpreter for its version; install the pinned requirements.txt (and
-Qt.py) with the target's own pip (``TARGET -m pip install --target ...``). When that Python
-has no pip, this Python's pip package is copied aside and run by the target, so the target
-still evaluates the environment markers (``async-timeout; python_version < "3.11"``); if even
-that cannot start, this Python's pip installs for the target's version and platform
-(``--python-version X.Y --implementation cp --platform ... --only-binary=:all:``), which only
-evaluates markers right when both Pythons have the same X.Y. Then verify by running the
-target with init.py's logic and importing aiohttp, keyring and nuke_ai_panel.
+Steps: ask the target interpreter for its version; install the pinned requirements.txt
+(aiohttp, keyring, Qt.py and all they need) with the target's own pip
+(``TARGET -m pip install --target ...``). When that Python has no pip, this Python's pip
+package is copied aside and run by the target, so the target still evaluates the environment
+markers (``async-timeout; python_version < "3.11"``); if even that cannot start, this
+Python's pip installs for the target's version and platform (``--python-version X.Y
+--implementation cp --platform ... --only-binary=:all:``), which evaluates markers right only
+when both Pythons have the same X.Y. Then verify by running the target with init.py's logic
+and importing aiohttp, keyring and nuke_ai_panel.
 
 Packages are installed into a fresh staging folder that replaces the old one only after the
 install succeeded, so re-running upgrades in place with no stale packages left behind, and a
@@ -46,9 +47,6 @@ from typing import Any, Dict, List, Optional, Sequence
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 REQUIREMENTS = PLUGIN_DIR / "requirements.txt"
-#: The UI's Qt abstraction; Nuke ships PySide2/PySide6 but not Qt.py. Installed without its
-#: dependencies (type stubs) unless requirements.txt names it itself.
-QT_PY = "Qt.py==2.0.7"
 MIN_PYTHON = (3, 9)
 NUKE_FOR_PYTHON = {(3, 9): "Nuke 14", (3, 10): "Nuke 15", (3, 11): "Nuke 16"}
 QUERY_TIMEOUT = 120
@@ -173,7 +171,7 @@ def _dotted(version: Sequence[int]) -> str:
     return ".".join(str(part) for part in version)
 
 
-# -- pip ---------------------------------------------------------------------------------------------
+# -- pip -------------------------------------------------------------------------------------------
 
 
 def platform_tags(info: Dict[str, Any]) -> List[str]:
@@ -263,15 +261,6 @@ def choose_pip(python: Path, info: Dict[str, Any], target_pip: str) -> Pip:
                extra)
 
 
-def requirement_sets(requirements: Path) -> List[List[str]]:
-    """The pip argument lists to install: requirements.txt, then Qt.py unless it lists it."""
-    text = requirements.read_text(encoding="utf-8").lower()
-    sets = [["-r", str(requirements)]]
-    if "qt.py" not in text and "qt-py" not in text and "qt_py" not in text:
-        sets.append(["--no-deps", QT_PY])
-    return sets
-
-
 def run_pip(cmd: List[str], verbose: bool) -> None:
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
     if verbose:
@@ -355,13 +344,12 @@ def install(python: Path, deps_root: Path, custom_root: bool, pip_options: List[
     final = deps_root / "py{}.{}".format(*version)
     stage = deps_root / ".py{}.{}.installing".format(*version)
     pip = choose_pip(python, info, target_pip)
-    print(f"[2/3] installing {REQUIREMENTS.name} into {final} with {pip.how}", flush=True)
+    print(f"[2/3] installing: {REQUIREMENTS.name} into {final} with {pip.how}", flush=True)
     deps_root.mkdir(parents=True, exist_ok=True)
     _remove(stage)
     try:
-        for requirements in requirement_sets(REQUIREMENTS):
-            run_pip(pip.install_args() + ["--target", str(stage), "--upgrade"] + pip_options
-                    + requirements, verbose)
+        run_pip(pip.install_args() + ["--target", str(stage), "--upgrade"] + pip_options
+                + ["-r", str(REQUIREMENTS)], verbose)
         previous = swap_in(stage, final)
     finally:
         pip.close()

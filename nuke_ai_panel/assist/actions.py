@@ -190,7 +190,8 @@ class _RunFailed(Exception):
 def apply(host: Host, action: Action) -> Outcome:
     """Run ``action`` on ``host`` as one undo group named after it. Never raises for what
     the model wrote: a failure is an Outcome with the message or traceback, and the group
-    is cancelled so the graph is exactly as it was."""
+    is cancelled so the graph is exactly as it was. A paste previewed as unconnected clears
+    the selection first, since Nuke's paste wires to whatever is selected."""
     if isinstance(action, RunPython) and not action.allowed:
         return Outcome(False, action.title, message=action.disabled_note or CODE_OFF_NOTE)
     before = _names(host)
@@ -201,6 +202,8 @@ def apply(host: Host, action: Action) -> Outcome:
                 target = action.connect_to if action.connect_to in before else None
                 if action.connect_to and target is None:
                     note = f"{action.connect_to} no longer exists, so the nodes are unconnected"
+                if target is None:
+                    host.select([])
                 host.paste_script(action.snippet, target)
             elif isinstance(action, RunPython):
                 result = host.run_python(action.code)

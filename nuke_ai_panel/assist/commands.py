@@ -117,7 +117,8 @@ def _known() -> str:
     return "Known commands: " + ", ".join(f"/{name}" for name in COMMANDS) + "."
 
 
-def resolve_target(target: str, node_names: Sequence[str], selected: Optional[str]) -> Tuple[str, str]:
+def resolve_target(target: str, node_names: Sequence[str],
+                   selected: Optional[str]) -> Tuple[str, str]:
     """Split ``/expr``'s ``[NODE.]KNOB`` against the script's node names: the longest dotted
     prefix naming a node is the node (``Group1.Blur1.size``), else the whole text is a knob
     of the selected node (``translate.x``). Raises CommandError when neither works."""

@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional
 
-from ..graph.context import DEFAULT_BUDGET, compact_script, error_context, selection_context, settings_text
+from ..graph.context import (
+    DEFAULT_BUDGET,
+    compact_script,
+    error_context,
+    selection_context,
+    settings_text,
+)
 from ..graph.host import Host
 from ..settings import ChatRequest, Message
 from .commands import BUILD, EXPLAIN, EXPR, FIX, HELP, SCRIPT, Command, CommandError, resolve_target
@@ -26,7 +32,9 @@ __all__ = [
     "HelperRequest",
     "build_request",
     "fix_code_request",
+    "paste_target",
     "system_prompt",
+    "undo_name",
 ]
 
 ANSWER_TEXT, ANSWER_NK, ANSWER_PYTHON, ANSWER_EXPRESSION = "text", "nk", "python", "expression"

@@ -57,7 +57,8 @@ def read_host(path: str) -> ScriptHost:
         script = parse_script(text)
     except NkParseError as exc:
         raise CliError(EXIT_USAGE, errors.CONFIG, f"{path} is not a readable Nuke script: {exc}",
-                       "Open it in Nuke and save it again, or check it was not cut short.") from None
+                       "Open it in Nuke and save it again, or check it was not cut short."
+                       ) from None
     if not script.nodes and not script.has_root:
         raise CliError(EXIT_USAGE, errors.CONFIG,
                        f"{path} does not look like a Nuke script (no Root block and no nodes)",

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Protocol, Tuple
 
-from Qt import QtCore, QtWidgets
+from Qt import QtCore, QtGui, QtWidgets
 
 from nuke_ai_panel.assist.actions import (
     CODE_OFF_NOTE,
@@ -37,11 +37,6 @@ from nuke_ai_panel.graph.script_host import ScriptHost
 from nuke_ai_panel.history import COMPLETE
 
 from .action_preview import ActionPreviewDialog
-
-try:
-    from typing import Protocol
-except ImportError:  # pragma: no cover - Python < 3.8 only
-    Protocol = object  # type: ignore[assignment,misc]
 
 __all__ = [
     "AssistController",
@@ -139,7 +134,7 @@ class ChatPanelPort:
         prompt = self.panel.prompt
         prompt.setPlainText(text)
         cursor = prompt.textCursor()
-        cursor.movePosition(cursor.End)
+        cursor.movePosition(QtGui.QTextCursor.End)
         prompt.setTextCursor(cursor)
         prompt.setFocus()
 
@@ -211,7 +206,8 @@ class AssistController(QtCore.QObject):
 
     @property
     def host(self) -> Optional[Host]:
-        return self.port.host() or self._fallback_host
+        host = self.port.host()
+        return self._fallback_host if host is None else host
 
     @property
     def waiting(self) -> bool:
@@ -247,12 +243,14 @@ class AssistController(QtCore.QObject):
         return self._send(request)
 
     def menu_actions(self) -> List[Tuple[str, Callable[[], Any]]]:
-        """Menu entries for Nuke's menu or the standalone window: label and callable."""
+        """Menu entries (label, callable), named like Nuke's AI Assistant menu, for a window
+        that has no such menu (the standalone app): commands that need no more words run at
+        once, the others wait in the prompt box for the artist to finish the sentence."""
         return [
-            ("Explain Selection", partial(self.run, "/explain")),
-            ("Fix Errors", partial(self.run, "/fix")),
+            ("Explain Selected", partial(self.run, "/explain")),
             ("Build Nodes\u2026", partial(self.port.prefill, "/build ")),
-            ("Write Python\u2026", partial(self.port.prefill, "/script ")),
+            ("Fix Errors", partial(self.run, "/fix")),
+            ("Write Script\u2026", partial(self.port.prefill, "/script ")),
             ("Write Expression\u2026", partial(self.port.prefill, "/expr ")),
         ]
 

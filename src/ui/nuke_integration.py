@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 log = logging.getLogger("nuke_ai_panel.ui")
 
@@ -34,10 +34,9 @@ HELPERS: Dict[str, Tuple[str, bool]] = {
     "build": ("/build", True),
     "fix": ("/fix", False),
     "script": ("/script", True),
-    "expression": ("/expression", True),
+    "expression": ("/expr", True),
 }
 ICON_SIZES = (16, 24, 32)
-COMMANDS_MODULE = "nuke_ai_panel.graph.commands"
 
 _panels: List[Any] = []
 _dialogs: List[Any] = []
@@ -172,14 +171,14 @@ def live_panels() -> List[Any]:
     return list(_panels)
 
 
-def _command_handler() -> Optional[Callable[[Any, str], Any]]:
-    """The node-graph helpers' ``handle_command(panel, text)``, when that module is installed."""
+def _install_helpers(panel: Any) -> None:
+    """Give the panel the node-graph helpers (/explain, /build, /fix...) on its NukeHost."""
     try:
-        module = importlib.import_module(COMMANDS_MODULE)
+        from .assist_controller import install
     except ImportError:
-        return None
-    handler = getattr(module, "handle_command", None)
-    return handler if callable(handler) else None
+        log.warning("the node-graph helpers are not available", exc_info=True)
+        return
+    install(panel, panel.host)
 
 
 def _get_worker() -> Any:
@@ -198,8 +197,8 @@ def create_panel(worker: Any = None) -> Any:
         from .chat_panel import ChatPanel
 
         _core, gui, _widgets = _qt()
-        panel = ChatPanel(worker=worker or _get_worker(), host=host(),
-                          command_handler=_command_handler())
+        panel = ChatPanel(worker=worker or _get_worker(), host=host())
+        _install_helpers(panel)
         panel.setWindowTitle(PANEL_TITLE)
         panel.setWindowIcon(gui.QIcon(icon_path(32)))
     except Exception as exc:
@@ -255,7 +254,11 @@ def _raise_panel(panel: Any) -> None:
     child, parent = panel, panel.parentWidget()
     while parent is not None:
         if isinstance(parent, widgets.QStackedWidget):
-            parent.setCurrentWidget(child)
+            tabs = parent.parentWidget()
+            if isinstance(tabs, widgets.QTabWidget):
+                tabs.setCurrentWidget(child)
+            else:
+                parent.setCurrentWidget(child)
         child, parent = parent, parent.parentWidget()
     panel.show()
     window = panel.window()

@@ -23,7 +23,7 @@ DIM = markdown.DIM
 WARN = "#e0a050"
 ERROR = "#e06c60"
 PEEK_CHARS = 400
-DRAFT_CHARS = 1500
+DRAFT_CHARS = 800
 STICK_MARGIN = 8
 # Every inserted fragment starts with this one-pixel paragraph: QTextCursor.insertHtml merges
 # a fragment's first block into the block at the cursor and drops its format (a heading, a
@@ -66,6 +66,7 @@ class TranscriptView(QtWidgets.QTextBrowser):
         self._stable_len = 0
         self._draft_start: Optional[int] = None
         self._draft_len = 0
+        self._draft_code: List[str] = []
         self._summary_done = False
         self._editing = False
         self._stick = True
@@ -93,9 +94,8 @@ class TranscriptView(QtWidgets.QTextBrowser):
         if 0 <= index < len(self._code):
             return self._code[index]
         offset = index - len(self._code)
-        if self._live is not None and 0 <= offset < len(self._tail_code):
-            return self._tail_code[offset]
-        return None
+        pending = self._draft_code + self._tail_code if self._live is not None else []
+        return pending[offset] if 0 <= offset < len(pending) else None
 
     def _index_of(self, entry: Entry) -> int:
         """By identity: two messages with the same words are still two messages."""
@@ -103,7 +103,8 @@ class TranscriptView(QtWidgets.QTextBrowser):
 
     @property
     def code_count(self) -> int:
-        return len(self._code) + (len(self._tail_code) if self._live is not None else 0)
+        pending = len(self._draft_code) + len(self._tail_code) if self._live is not None else 0
+        return len(self._code) + pending
 
     # -- building -----------------------------------------------------------------------------
 
@@ -113,6 +114,7 @@ class TranscriptView(QtWidgets.QTextBrowser):
         self._expanded = {}
         self._live = None
         self._tail_start = None
+        self._draft_start, self._draft_len, self._draft_code = None, 0, []
         self._tail_code = []
         self.document().clear()
         self._stick = True
@@ -141,7 +143,7 @@ class TranscriptView(QtWidgets.QTextBrowser):
         self._live = message
         self._live_code_start = len(self._code)
         self._stable_len = 0
-        self._draft_start, self._draft_len = None, 0
+        self._draft_start, self._draft_len, self._draft_code = None, 0, []
         self._summary_done = False
         self._tail_code = []
         with self._edit():
@@ -169,7 +171,7 @@ class TranscriptView(QtWidgets.QTextBrowser):
         live.ttft, live.tokens, live.duration = ttft, tokens, duration
         self._live = None
         self._tail_start = None
-        self._draft_start, self._draft_len = None, 0
+        self._draft_start, self._draft_len, self._draft_code = None, 0, []
         self._tail_code = []
         del self._code[self._live_code_start:]
         index = self._index_of(live)
@@ -189,7 +191,8 @@ class TranscriptView(QtWidgets.QTextBrowser):
         ends = markdown.chunk_ends(text, self._stable_len)
         remove_at = self._tail_start
         if ends and self._draft_start is not None:
-            remove_at, self._draft_start, self._draft_len = self._draft_start, None, 0
+            remove_at = self._draft_start
+            self._draft_start, self._draft_len, self._draft_code = None, 0, []
         if (ends or text) and live.reasoning and not self._summary_done:
             stable_html += self._reasoning_html(self._index_of(live), live)
             self._summary_done = True
@@ -205,15 +208,8 @@ class TranscriptView(QtWidgets.QTextBrowser):
             peek = live.reasoning[-PEEK_CHARS:]
             tail_html += (f'<p style="color:{DIM};font-size:small;"><i>Thinking\u2026</i> '
                           f"{_plain(peek)}</p>")
-        draft_html, code_html = self._code_draft(text)
-        if code_html is not None:
-            tail_html += code_html
-        elif self._stable_len < len(text):
-            tail = text[self._stable_len:]
-            rendered = markdown.render_chunk(tail, len(self._code))
-            self.rendered_chars += len(tail)
-            self._tail_code = [block.source for block in rendered.code_blocks]
-            tail_html += rendered.html
+        draft_html, open_html = self._draft(text)
+        tail_html += open_html
         with self._edit():
             if remove_at is not None:
                 self._remove_from(remove_at)
@@ -227,33 +223,50 @@ class TranscriptView(QtWidgets.QTextBrowser):
             if tail_html:
                 self._tail_start = self._append(tail_html)
 
-    def _code_draft(self, text: str) -> Tuple[str, Optional[str]]:
-        """Draw a long code block that is still arriving in pieces, so a token stays cheap.
+    def _draft(self, text: str) -> Tuple[str, str]:
+        """HTML for the open chunk, drawn so that one token costs a bounded amount.
 
-        Returns HTML for complete lines to fix in place now (drawn again properly once the
-        fence closes) and HTML for the open rest, or ``("", None)`` when the open chunk is not
-        a code block.
+        A long open chunk (a big code block, a long list or paragraph) is not redrawn whole
+        for every token: its settled beginning is drawn once as a *draft* and only the last
+        stretch is replaced. Returns ``(draft to append now, open rest)``. Drafts are replaced
+        by the chunk's proper rendering once it closes.
         """
-        fence = markdown.open_fence(text[self._stable_len:])
-        if fence is None:
-            return "", None
-        language, offset = fence
-        body_start = self._stable_len + offset
-        index = len(self._code)
-        self._tail_code = [text[body_start:]]
-        done = max(self._draft_len, body_start)
-        complete = text.rfind("\n") + 1
+        start = self._stable_len
+        done = max(self._draft_len, start)
+        fence = markdown.open_fence(text[start:])
         draft = ""
-        if complete - done >= DRAFT_CHARS:
-            if self._draft_len == 0:
-                draft = markdown.code_header_html(index, language)
-            draft += markdown.code_html(text[done:complete], language)
-            self.rendered_chars += complete - done
-            self._draft_len = done = complete
-        rest = text[done:]
-        self.rendered_chars += len(rest)
-        header = "" if self._draft_len else markdown.code_header_html(index, language)
-        return draft, header + markdown.code_html(rest, language)
+        if fence is not None:
+            language, offset = fence
+            body_start = start + offset
+            done = max(done, body_start)
+            index = len(self._code)
+            complete = text.rfind("\n") + 1
+            if complete - done >= DRAFT_CHARS:
+                if self._draft_len == 0:
+                    draft = markdown.code_header_html(index, language)
+                draft += markdown.code_html(text[done:complete], language)
+                self.rendered_chars += complete - done
+                self._draft_len = done = complete
+            self._tail_code = [text[body_start:]]
+            self.rendered_chars += len(text) - done
+            header = "" if self._draft_len else markdown.code_header_html(index, language)
+            return draft, header + markdown.code_html(text[done:], language)
+        if len(text) - done >= 2 * DRAFT_CHARS:
+            cut = _cut_point(text, done, len(text) - DRAFT_CHARS)
+            if cut > done:
+                rendered = markdown.render_chunk(text[done:cut],
+                                                 len(self._code) + len(self._draft_code))
+                self._draft_code.extend(block.source for block in rendered.code_blocks)
+                self.rendered_chars += cut - done
+                draft = rendered.html
+                self._draft_len = done = cut
+        if done >= len(text):
+            self._tail_code = []
+            return draft, ""
+        rendered = markdown.render_chunk(text[done:], len(self._code) + len(self._draft_code))
+        self.rendered_chars += len(text) - done
+        self._tail_code = [block.source for block in rendered.code_blocks]
+        return draft, rendered.html
 
     # -- HTML ---------------------------------------------------------------------------------
 
@@ -320,7 +333,7 @@ class TranscriptView(QtWidgets.QTextBrowser):
                 self._append(self._header_html(live))
                 self._tail_start = None
                 self._stable_len = 0
-                self._draft_start, self._draft_len = None, 0
+                self._draft_start, self._draft_len, self._draft_code = None, 0, []
                 self._summary_done = False
         if live is not None:
             self._update_live()
@@ -404,6 +417,15 @@ class _Edit:
             bar.setValue(bar.maximum())
         else:
             bar.setValue(self._value)
+
+
+def _cut_point(text: str, low: int, high: int) -> int:
+    """Where to end a draft in ``text[low:high]``: after a line break, else after a space."""
+    for separator in ("\n", " "):
+        found = text.rfind(separator, low, high)
+        if found >= 0:
+            return found + 1
+    return -1
 
 
 def _index(target: str) -> int:

@@ -397,7 +397,8 @@ def test_install_hint_names_the_command_for_this_nuke(integration: Any,
 
 @pytest.mark.skipif(os.sep != "/", reason="a POSIX path")
 def test_install_dir_of_a_mac_nuke(integration: Any, fake: Tuple[FakeNuke, Any]) -> None:
-    fake[0].env["ExecutablePath"] = "/Applications/Nuke15.1v1/Nuke15.1v1.app/Contents/MacOS/Nuke15.1"
+    app = "/Applications/Nuke15.1v1/Nuke15.1v1.app"
+    fake[0].env["ExecutablePath"] = app + "/Contents/MacOS/Nuke15.1"
     assert integration.nuke_install_dir() == "/Applications/Nuke15.1v1"
 
 

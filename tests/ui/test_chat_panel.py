@@ -262,8 +262,8 @@ def test_stop_before_the_job_starts(ollama_panel: ChatPanel, qtbot: Any) -> None
 def test_a_new_request_while_streaming_is_refused(ollama_panel: ChatPanel, qtbot: Any,
                                                   ollama_server: ProtocolServer) -> None:
     send(ollama_panel, "slow-200")
-    requests = len(chat_requests(ollama_server))
     qtbot.waitUntil(lambda: "w1" in visible(ollama_panel), timeout=WAIT_MS)
+    requests = len(chat_requests(ollama_server))
     assert not ollama_panel.send_button.isEnabled()
     assert not ollama_panel.new_chat_button.isEnabled()
     ollama_panel.prompt.setPlainText("second question")

@@ -85,12 +85,12 @@ def test_code_blocks_copy_their_exact_source(view: TranscriptView, qtbot: Any) -
 
 
 def test_long_code_block_streams_in_pieces(view: TranscriptView) -> None:
-    body = "".join(f"node{i} = nuke.createNode('Blur')  # {i}\n" for i in range(400))
+    body = "".join(f"node{i} = nuke.createNode('Blur')  # {i}\n" for i in range(150))
     opening, closing = "Script:\n\n```python\n" + body, "```\n\nDone."
     text = opening + closing
     view.begin_answer("m")
     worst = 0
-    for token in tokenize(opening, 6):
+    for token in tokenize(opening, 12):
         before = view.rendered_chars
         view.append_delta(token)
         worst = max(worst, view.rendered_chars - before)
@@ -102,6 +102,27 @@ def test_long_code_block_streams_in_pieces(view: TranscriptView) -> None:
     assert visible_text(view).count("Copy") == 1
     # A token re-renders only a bounded open tail, not the whole block so far.
     assert worst <= 2 * DRAFT_CHARS < len(body)
+
+
+def test_long_paragraph_and_list_stream_in_pieces(view: TranscriptView, qtbot: Any) -> None:
+    paragraph = " ".join(f"word{i}" for i in range(1000))
+    items = "".join(f"- item **{i}** with `code`\n" for i in range(150))
+    text = f"{paragraph}\n\n{items}\nThe end."
+    view.begin_answer("m")
+    worst = 0
+    for token in tokenize(text, 40):
+        before, closed = view.rendered_chars, view._stable_len
+        view.append_delta(token)
+        if view._stable_len == closed:
+            worst = max(worst, view.rendered_chars - before)
+    # Between chunk closings (each drawn once), a token redraws a bounded stretch only.
+    assert worst <= 3 * DRAFT_CHARS < len(paragraph)
+    view.end_answer()
+    assert view.raw_texts() == [text]
+    reference = TranscriptView()
+    qtbot.addWidget(reference)
+    reference.set_messages([HistoryMessage("assistant", text, model="m")])
+    assert lines(view) == lines(reference)
 
 
 def test_streaming_cost_does_not_grow_with_the_conversation(qtbot: Any) -> None:

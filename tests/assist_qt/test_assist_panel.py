@@ -1,0 +1,384 @@
+"""The helpers end to end in the chat panel: command -> streamed answer -> preview -> Apply.
+
+Real widgets, a real worker and an Ollama test server whose model name picks the answer
+(``nk-build``, ``py-ok``, ``py-raise``, ``py-ask``, ``expr``). No fixed sleeps: every wait
+is a qtbot wait with a deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, List
+
+import pytest
+
+pytest.importorskip("Qt", reason="needs a Qt binding (PySide6 or PySide2)")
+
+from Qt import QtCore, QtWidgets  # noqa: E402
+
+from nuke_ai_panel.assist.actions import NoAction, Outcome, RunPython  # noqa: E402
+from nuke_ai_panel.config import load_config  # noqa: E402
+from nuke_ai_panel.history import CUT_OFF, HistoryMessage  # noqa: E402
+from nuke_ai_panel.graph.nuke_host import NukeHost  # noqa: E402
+from nuke_ai_panel.graph.script_host import ScriptHost  # noqa: E402
+from src.ui.assist_controller import EXAMPLE_SCRIPT, install  # noqa: E402
+from tests.protocol_servers import ProtocolServer  # noqa: E402
+from tests.protocol_servers.scenarios import HELPER_ANSWERS  # noqa: E402
+
+pytestmark = pytest.mark.qt
+
+WAIT_MS = 10_000
+TITLE = "AI: build despill + edge blur"
+
+
+def comp(*selected: str) -> ScriptHost:
+    host = ScriptHost.from_file(str(EXAMPLE_SCRIPT))
+    host.select(list(selected))
+    return host
+
+
+def chat_bodies(server: ProtocolServer) -> List[Any]:
+    return [r.json_body for r in server.requests if r.path.endswith("/api/chat")]
+
+
+def visible(panel: Any) -> str:
+    return panel.transcript.toPlainText()
+
+
+def run_command(panel: Any, controller: Any, qtbot: Any, model: str, text: str) -> Any:
+    """Type ``text`` with ``model`` selected; returns the preview dialog once it opens."""
+    panel.set_model(model)
+    panel.prompt.setPlainText(text)
+    with qtbot.waitSignal(controller.previewOpened, timeout=WAIT_MS) as opened:
+        assert panel.send()
+    qtbot.waitUntil(lambda: not panel.streaming, timeout=WAIT_MS)
+    dialog = opened.args[0]
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def button(dialog: Any, name: str) -> QtWidgets.QPushButton:
+    found = dialog.findChild(QtWidgets.QPushButton, name)
+    assert found is not None, name
+    return found
+
+
+def click_apply(dialog: Any, controller: Any, qtbot: Any) -> Outcome:
+    with qtbot.waitSignal(controller.outcomeReady, timeout=WAIT_MS) as done:
+        qtbot.mouseClick(button(dialog, "applyButton"), QtCore.Qt.LeftButton)
+    return done.args[0]
+
+
+def test_build_previews_nodes_and_applies_them_as_one_undo_step(
+        make_assist_panel, qtbot, helper_server) -> None:
+    host = comp("Grade_fg")
+    before = host.to_text()
+    panel, controller = make_assist_panel(host)
+    dialog = run_command(panel, controller, qtbot, "nk-build", "/build despill + edge blur")
+
+    sent = chat_bodies(helper_server)[-1]["messages"]
+    assert any("Build: despill + edge blur" in m["content"] for m in sent)
+    assert any("name Grade_fg" in m["content"] for m in sent)
+    assert dialog.objectName() == "actionPreviewDialog" and dialog.isVisible()
+    tree = dialog.findChild(QtWidgets.QTreeWidget, "previewNodes")
+    assert [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())] == [
+        "HueCorrect_despill", "Keyer_edgeMatte", "EdgeBlur_soften"]
+    links = dialog.findChild(QtWidgets.QListWidget, "previewConnections")
+    assert [links.item(i).text() for i in range(links.count())] == [
+        "Grade_fg (selected) \u2192 HueCorrect_despill (input 0)",
+        "HueCorrect_despill \u2192 Keyer_edgeMatte (input 0)",
+        "HueCorrect_despill \u2192 EdgeBlur_soften (input 0)",
+        "Keyer_edgeMatte \u2192 EdgeBlur_soften (input 1)"]
+    assert host.to_text() == before and host.undo_names() == []
+
+    outcome = click_apply(dialog, controller, qtbot)
+    assert outcome.ok and outcome.created == ["HueCorrect_despill", "Keyer_edgeMatte",
+                                              "EdgeBlur_soften"]
+    assert host.undo_names() == [TITLE]
+    assert f"{TITLE}: created HueCorrect_despill, Keyer_edgeMatte, EdgeBlur_soften" in \
+        visible(panel)
+    assert controller.preview is None
+    assert host.undo() == TITLE
+    assert host.to_text() == before
+
+
+def test_cancel_changes_nothing(make_assist_panel, qtbot) -> None:
+    host = comp("Grade_fg")
+    before = host.to_text()
+    panel, controller = make_assist_panel(host)
+    dialog = run_command(panel, controller, qtbot, "nk-build", "/build despill")
+    qtbot.mouseClick(button(dialog, "cancelButton"), QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: "Cancelled: nothing was changed." in visible(panel), timeout=WAIT_MS)
+    assert host.to_text() == before and host.undo_names() == []
+
+
+def test_raising_script_shows_the_traceback_and_ask_to_fix_sends_it_back(
+        make_assist_panel, qtbot, helper_server) -> None:
+    host = comp("Grade_fg")
+    before = host.to_text()
+    panel, controller = make_assist_panel(host)
+    dialog = run_command(panel, controller, qtbot, "py-raise", "/script blur like the defocus")
+    code = dialog.findChild(QtWidgets.QPlainTextEdit, "previewCode")
+    assert 'source = nuke.toNode("Blur_doesNotExist")' in code.toPlainText()
+    assert not code.isReadOnly()
+
+    outcome = click_apply(dialog, controller, qtbot)
+    assert not outcome.ok
+    assert "TypeError: 'NoneType' object is not subscriptable" in outcome.traceback
+    assert host.to_text() == before and host.undo_names() == []
+    shown = visible(panel)
+    assert "failed, nothing was changed" in shown
+    assert 'File "<model code>", line 6' in shown
+    assert "blur added" in shown
+    bar = controller.outcome_bar
+    fix = bar.findChild(QtWidgets.QPushButton, "askFixButton")
+    assert bar.isVisible() and fix.isVisible()
+
+    panel.set_model("echo")
+    count = len(chat_bodies(helper_server))
+    qtbot.mouseClick(fix, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(chat_bodies(helper_server)) > count, timeout=WAIT_MS)
+    asked = chat_bodies(helper_server)[-1]["messages"][-1]["content"]
+    assert "TypeError: 'NoneType' object is not subscriptable" in asked
+    assert 'blur["size"].setValue(source["size"].value())' in asked
+    assert "ONE corrected ```python block" in asked
+    assert not bar.isVisible()
+    qtbot.waitUntil(lambda: not panel.streaming, timeout=WAIT_MS)
+
+
+def test_fix_answer_is_previewed_again(make_assist_panel, qtbot) -> None:
+    host = comp("Grade_fg")
+    panel, controller = make_assist_panel(host)
+    dialog = run_command(panel, controller, qtbot, "py-raise", "/script blur")
+    click_apply(dialog, controller, qtbot)
+    panel.set_model("py-ok")
+    with qtbot.waitSignal(controller.previewOpened, timeout=WAIT_MS) as opened:
+        assert controller.ask_to_fix()
+    qtbot.waitUntil(lambda: not panel.streaming, timeout=WAIT_MS)
+    outcome = click_apply(opened.args[0], controller, qtbot)
+    assert outcome.ok and outcome.created == ["Grade_ai"]
+    assert host.undo_names() == ["AI: script blur"]
+
+
+def test_dialogs_in_generated_code_do_not_block_the_panel(make_assist_panel, qtbot) -> None:
+    host = comp("Grade_fg")
+    panel, controller = make_assist_panel(host)
+    dialog = run_command(panel, controller, qtbot, "py-ask", "/script add a dot")
+    started = time.monotonic()
+    outcome = click_apply(dialog, controller, qtbot)
+    assert time.monotonic() - started < 5
+    assert outcome.ok and outcome.created == ["Dot_ai"]
+    assert "[nuke.ask] 'Add a backdrop too?' -> answered No automatically" in visible(panel)
+
+
+def test_expression_is_previewed_and_set(make_assist_panel, qtbot) -> None:
+    host = comp()
+    panel, controller = make_assist_panel(host)
+    dialog = run_command(panel, controller, qtbot, "expr", "/expr Blur_bgDefocus.size breathe")
+    edit = dialog.findChild(QtWidgets.QLineEdit, "previewExpression")
+    assert edit.text() == "sin(frame / 8) * 4 + 6"
+    edit.setText("sin(frame / 8) * 2 + 6")
+    outcome = click_apply(dialog, controller, qtbot)
+    assert outcome.ok
+    assert '{{"sin(frame / 8) * 2 + 6"}}' in host.node_script(["Blur_bgDefocus"])
+
+
+def test_code_execution_off_shows_code_read_only(make_assist_panel, qtbot) -> None:
+    host = comp("Grade_fg")
+    panel, controller = make_assist_panel(host, allow_code_execution=False)
+    dialog = run_command(panel, controller, qtbot, "py-ok", "/script add a grade")
+    code = dialog.findChild(QtWidgets.QPlainTextEdit, "previewCode")
+    note = dialog.findChild(QtWidgets.QLabel, "codeDisabledNote")
+    assert code.isReadOnly() and note is not None and note.isVisible()
+    assert "turned off in the settings" in note.text()
+    assert not button(dialog, "applyButton").isEnabled()
+    assert button(dialog, "cancelButton").isEnabled()
+
+
+def test_code_execution_locked_by_the_studio_says_so(make_assist_panel, qtbot, tmp_path,
+                                                      monkeypatch) -> None:
+    studio = tmp_path / "studio.json"
+    studio.write_text(json.dumps({"defaults": {"allow_code_execution": False},
+                                  "locked": ["allow_code_execution"]}), encoding="utf-8")
+    monkeypatch.setenv("NUKE_AI_PANEL_STUDIO_CONFIG", str(studio))
+    host = comp("Grade_fg")
+    panel, controller = make_assist_panel(host, allow_code_execution=True)
+    dialog = run_command(panel, controller, qtbot, "py-ok", "/script add a grade")
+    note = dialog.findChild(QtWidgets.QLabel, "codeDisabledNote")
+    assert "turned off by your studio" in note.text()
+    assert not button(dialog, "applyButton").isEnabled()
+
+
+def test_an_answer_without_a_snippet_is_a_notice(make_assist_panel, qtbot) -> None:
+    host = comp()
+    panel, controller = make_assist_panel(host)
+    panel.set_model("tokens-5")
+    panel.prompt.setPlainText("/build a grade")
+    with qtbot.waitSignal(controller.actionProposed, timeout=WAIT_MS) as proposed:
+        assert panel.send()
+    assert isinstance(proposed.args[0], NoAction)
+    assert "nothing to apply" in visible(panel)
+    assert controller.preview is None
+
+
+def test_explain_streams_and_proposes_nothing(make_assist_panel, qtbot, helper_server) -> None:
+    host = comp("Grade_fg")
+    panel, controller = make_assist_panel(host)
+    panel.set_model("echo")
+    panel.prompt.setPlainText("/explain")
+    assert panel.send()
+    qtbot.waitUntil(lambda: not panel.streaming and not controller.waiting, timeout=WAIT_MS)
+    assert "Selected nodes (1)" in chat_bodies(helper_server)[-1]["messages"][-1]["content"]
+    assert "Echo: " in visible(panel)
+    assert controller.preview is None
+
+
+def test_help_and_bad_commands_are_notices_without_a_request(make_assist_panel, qtbot,
+                                                               helper_server) -> None:
+    panel, controller = make_assist_panel(comp())
+    count = len(chat_bodies(helper_server))
+    for text in ("/help", "/frobnicate", "/build", "/expr Nope.size grow"):
+        panel.prompt.setPlainText(text)
+        assert panel.send()
+    shown = visible(panel)
+    assert "/expr [NODE.]KNOB DESCRIPTION" in shown
+    assert "Unknown command /frobnicate" in shown
+    assert "Say what to build" in shown
+    assert "There is no node named Nope" in shown
+    assert len(chat_bodies(helper_server)) == count and not panel.streaming
+
+
+def test_a_new_command_replaces_an_open_preview(make_assist_panel, qtbot) -> None:
+    host = comp("Grade_fg")
+    panel, controller = make_assist_panel(host)
+    first = run_command(panel, controller, qtbot, "nk-build", "/build despill")
+    second = run_command(panel, controller, qtbot, "py-ok", "/script add a grade")
+    assert controller.preview is second and first is not second
+    assert not _alive(first) or not first.isVisible()
+    assert host.undo_names() == []
+
+
+def _alive(widget: Any) -> bool:
+    try:
+        widget.objectName()
+    except RuntimeError:
+        return False
+    return True
+
+
+def test_risky_lines_are_highlighted_and_rescanned_on_edit(qtbot) -> None:
+    from nuke_ai_panel.graph.risk import scan_code
+    from src.ui.action_preview import ActionPreviewDialog
+
+    code = "import nuke\nimport os\nos.remove('/tmp/plate.exr')\nnuke.createNode('Blur')\n"
+    dialog = ActionPreviewDialog(RunPython("AI: script clean", code, scan_code(code)))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    risks = dialog.findChild(QtWidgets.QListWidget, "previewRisks")
+    assert dialog.highlighted_lines() == [3]
+    assert "line 3: os.remove - deletes files or folders" in risks.item(0).text()
+    edit = dialog.findChild(QtWidgets.QPlainTextEdit, "previewCode")
+    edit.setPlainText("import nuke\nnuke.createNode('Blur')\nnuke.scriptClose()\n")
+    qtbot.waitUntil(lambda: dialog.highlighted_lines() == [3] and
+                    "nuke.scriptClose" in risks.item(0).text(), timeout=WAIT_MS)
+    edited = dialog.action()
+    assert edited.code.endswith("nuke.scriptClose()\n")
+    assert [f.call for f in edited.risk.findings] == ["nuke.scriptClose"]
+
+
+def test_nuke_host_apply_is_one_undo_group_in_nuke(make_assist_panel, qtbot,
+                                                    monkeypatch) -> None:
+    from tests.fake_nuke import install as install_fake
+
+    fake, _ = install_fake(monkeypatch, Path(EXAMPLE_SCRIPT).read_text(encoding="utf-8"))
+    fake.host.select(["Grade_fg"])
+    before = fake.host.to_text()
+    panel, controller = make_assist_panel(NukeHost())
+    dialog = run_command(panel, controller, qtbot, "nk-build", "/build despill + edge blur")
+    assert fake.host.to_text() == before
+    outcome = click_apply(dialog, controller, qtbot)
+    assert outcome.ok and fake.swallowed == []
+    assert fake.Undo.undoSize() == 1 and fake.Undo.undoDescribe() == TITLE
+    fake.Undo.undo()
+    assert fake.host.to_text() == before
+
+
+def test_install_without_a_host_uses_the_example_comp(qtbot, helper_worker,
+                                                      helper_server) -> None:
+    from src.ui.chat_panel import ChatPanel
+    from tests.assist_qt.conftest import write_user_config
+
+    write_user_config(helper_server.base_url)
+    panel = ChatPanel(worker=helper_worker)
+    qtbot.addWidget(panel)
+    controller = install(panel)
+    assert isinstance(panel.host, ScriptHost) and panel.host.path == str(EXAMPLE_SCRIPT)
+    assert panel.command_handler == controller.handle
+    assert controller.parent() is panel
+    labels = [label for label, _ in controller.menu_actions()]
+    assert labels == ["Explain Selected", "Build Nodes\u2026", "Fix Errors", "Write Script\u2026",
+                      "Write Expression\u2026"]
+    dict(controller.menu_actions())["Build Nodes\u2026"]()
+    assert panel.prompt.toPlainText() == "/build "
+    panel.shutdown()
+
+
+class _SpecPanel(QtWidgets.QWidget):
+    """A panel offering the integration hooks the controller prefers (send_request,
+    add_helper_widget), to pin down how it uses them."""
+
+    turnEnded = QtCore.Signal(object)
+
+    def __init__(self, host: Any) -> None:
+        super().__init__()
+        self.host = host
+        self.command_handler = None
+        self.streaming = False
+        self.sent: List[Any] = []
+        self.widgets: List[Any] = []
+        self.notices: List[Any] = []
+        self.transcript = self
+        self.config = load_config()
+
+    def send_request(self, display: str, messages: List[Any], system: Any) -> bool:
+        self.sent.append((display, messages, system))
+        return True
+
+    def add_helper_widget(self, widget: Any) -> None:
+        self.widgets.append(widget)
+
+    def add_notice(self, text: str, level: str = "info") -> None:
+        self.notices.append((text, level))
+
+
+def test_the_controller_uses_send_request_when_the_panel_has_it(qtbot) -> None:
+    host = comp("Grade_fg")
+    panel = _SpecPanel(host)
+    qtbot.addWidget(panel)
+    controller = install(panel)
+    assert panel.widgets == [controller.outcome_bar]
+    panel.command_handler(panel, "/build despill + edge blur")
+    (display, messages, system), = panel.sent
+    assert display == "/build despill + edge blur"
+    assert [m.role for m in messages] == ["user"]
+    assert messages[0].content.endswith("Build: despill + edge blur")
+    assert "ONE ```nk fenced block" in system
+    with qtbot.waitSignal(controller.previewOpened, timeout=WAIT_MS) as opened:
+        panel.turnEnded.emit(HistoryMessage("assistant", HELPER_ANSWERS["nk-build"]))
+    assert opened.args[0].action().connect_to == "Grade_fg"
+    opened.args[0].reject()
+    assert panel.notices[-1] == ("Cancelled: nothing was changed.", "info")
+
+
+def test_a_cut_off_answer_is_not_applied(qtbot) -> None:
+    panel = _SpecPanel(comp("Grade_fg"))
+    qtbot.addWidget(panel)
+    controller = install(panel)
+    assert controller.run("/build despill")
+    panel.turnEnded.emit(HistoryMessage("assistant", HELPER_ANSWERS["nk-build"][:200],
+                                        status=CUT_OFF))
+    assert controller.preview is None
+    assert panel.notices[-1] == ("The answer did not finish, so there is nothing to apply.",
+                                 "warning")
