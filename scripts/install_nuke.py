@@ -345,12 +345,17 @@ def install(python: Path, deps_root: Path, custom_root: bool, pip_options: List[
     stage = deps_root / ".py{}.{}.installing".format(*version)
     pip = choose_pip(python, info, target_pip)
     print(f"[2/3] installing: {REQUIREMENTS.name} into {final} with {pip.how}", flush=True)
+    created_root = not deps_root.exists()
     deps_root.mkdir(parents=True, exist_ok=True)
     _remove(stage)
     try:
         run_pip(pip.install_args() + ["--target", str(stage), "--upgrade"] + pip_options
                 + ["-r", str(REQUIREMENTS)], verbose)
         previous = swap_in(stage, final)
+    except BaseException:
+        if created_root and not any(deps_root.iterdir()):
+            deps_root.rmdir()
+        raise
     finally:
         pip.close()
         _remove(stage)
@@ -393,7 +398,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                         help="the Nuke install folder (or its .app, or the Nuke executable)")
     parser.add_argument("--deps-dir", type=Path,
                         help="folder for the pyX.Y dependency folders (default: "
-                             "<plugin>/deps; anything else needs NUKE_AI_PANEL_DEPS in Nuke)")
+                             "$NUKE_AI_PANEL_DEPS, else <plugin>/deps; anything but "
+                             "<plugin>/deps needs NUKE_AI_PANEL_DEPS set for Nuke)")
     parser.add_argument("--find-links", action="append", default=[], metavar="DIR",
                         help="also look for packages here (pip --find-links; repeatable)")
     parser.add_argument("--no-index", action="store_true",
@@ -416,9 +422,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             python = Path(str(shutil.which(str(args.python))))
         else:
             python = args.python
-        default_root = PLUGIN_DIR / "deps"
+        plugin_root = PLUGIN_DIR / "deps"
+        from_env = os.environ.get("NUKE_AI_PANEL_DEPS", "").strip()
+        default_root = Path(from_env) if from_env else plugin_root
         deps_root = (args.deps_dir or default_root).expanduser().absolute()
-        custom_root = deps_root != default_root
+        custom_root = deps_root != plugin_root
         pip_options = [f"--find-links={folder}" for folder in args.find_links]
         pip_options += ["--no-index"] if args.no_index else []
         final = install(python, deps_root, custom_root, pip_options, args.verbose)

@@ -20,7 +20,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ALL_LEGS=(py311 py310 py39)
 # The only list of test directories that need a Qt binding; the py39 leg ignores them.
-QT_TEST_DIRS=(tests/ui)
+QT_TEST_DIRS=(tests/ui tests/nuke_qt tests/assist_qt)
+# Wheels of requirements.txt, so the installer tests install into Nuke-like folders offline.
+WHEELHOUSE=.venv/wheelhouse
 LEG_TIMEOUT=${LEG_TIMEOUT:-900}
 
 # D-Bus and gnome-keyring for the keychain tests; Xvfb for running the UI by hand; the libraries
@@ -183,6 +185,17 @@ ensure_venv() {  # leg python -> 0 when .venv/LEG is ready
     echo "$stamp" >"$dir/.requirements-stamp"
 }
 
+ensure_wheelhouse() {  # leg -> 0 when $WHEELHOUSE holds the leg's pinned runtime wheels
+    local leg=$1 stamp
+    stamp=$(cat requirements.txt ".venv/$leg/.requirements-stamp" | sha256sum | cut -d' ' -f1)
+    [ "$(cat "$WHEELHOUSE/.stamp-$leg" 2>/dev/null)" = "$stamp" ] && return 0
+    mkdir -p "$WHEELHOUSE"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_PROGRESS_BAR=off \
+        ".venv/$leg/bin/python" -m pip download --no-input -q -d "$WHEELHOUSE" \
+        -r requirements.txt </dev/null || return 1
+    echo "$stamp" >"$WHEELHOUSE/.stamp-$leg"
+}
+
 # -- running ------------------------------------------------------------------------------------
 
 RESULTS=()
@@ -207,7 +220,7 @@ describe_exit() {
 }
 
 run_leg() {
-    local leg=$1 version python started status leg_args=() dir qt=", no Qt"
+    local leg=$1 version python started status leg_args=() dir qt=", no Qt" wheelhouse=""
     version=$(leg_python "$leg")
     started=$(date +%s)
     leg_has_qt "$leg" && qt=" + Qt"
@@ -223,12 +236,20 @@ run_leg() {
             "could not build .venv/$leg (see the pip output above)"
         return
     fi
+    if ensure_wheelhouse "$leg"; then
+        wheelhouse="$PWD/$WHEELHOUSE"
+    else
+        record "$leg" FAIL $(($(date +%s) - started)) \
+            "could not fill $WHEELHOUSE for the installer tests (see the pip output above)"
+        return
+    fi
     if ! leg_has_qt "$leg"; then
         for dir in "${QT_TEST_DIRS[@]}"; do leg_args+=("--ignore=$dir"); done
         leg_args+=(-p no:pytest-qt)
     fi
     set +e
     QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$RUNTIME_DIR" PYTHONUNBUFFERED=1 \
+        NUKE_AI_PANEL_WHEELHOUSE="$wheelhouse" \
         timeout --foreground -k 30 "$LEG_TIMEOUT" \
         ".venv/$leg/bin/python" -m pytest ${leg_args[@]+"${leg_args[@]}"} \
         ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"} </dev/null

@@ -1,21 +1,27 @@
 """``python -m src.ui.app``: the chat panel in its own window, outside Nuke, on the same config.
 
 Handy for trying providers and prompts without starting Nuke. It opens even when no provider
-is reachable: the panel itself says how to start Ollama or where to add a key.
+is reachable: the panel itself says how to start Ollama or where to add a key. The helpers
+(/explain, /build...) work on an in-memory comp: the shipped example, or any .nk opened with
+``--script`` or File > Open, with its nodes listed beside the chat and Nuke-like undo.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from Qt import QtCore, QtGui, QtWidgets
 
+from nuke_ai_panel.graph.nkscript import NkParseError
+from nuke_ai_panel.graph.script_host import ScriptHost
 from nuke_ai_panel.provider_info import PROVIDER_IDS
 from nuke_ai_panel.worker import Worker, get_worker
 
+from .assist_controller import AssistController, install, standalone_host
 from .chat_panel import ChatPanel
+from .script_view import ScriptNodeList
 
 TITLE = "Nuke AI Panel"
 
@@ -26,29 +32,109 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                         help="start with this provider selected")
     parser.add_argument("--model", "-m", help="start with this model selected")
     parser.add_argument("--base-url", help="use this base URL for the provider (this session only)")
+    parser.add_argument("--script", metavar="FILE.nk",
+                        help="the comp the helpers work on (default: the shipped example)")
     parser.add_argument("--light", action="store_true", help="keep the system colours")
     return parser.parse_args(list(argv) if argv is not None else None)
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    """The panel plus a small menu; shutting the window cancels any answer in flight."""
+    """The panel, the comp's node list, and menus; closing cancels any answer in flight."""
 
-    def __init__(self, panel: ChatPanel) -> None:
+    def __init__(self, panel: ChatPanel, controller: AssistController) -> None:
         super().__init__()
         self.setObjectName("nukeAiPanelWindow")
-        self.setWindowTitle(TITLE)
         self.panel = panel
+        self.controller = controller
         self.setCentralWidget(panel)
-        menu = self.menuBar().addMenu("&File")
-        for text, slot, shortcut in (
-                ("&New chat", panel.new_chat, "Ctrl+N"),
-                ("&Export\u2026", panel._export_clicked, "Ctrl+E"),
-                ("&Settings\u2026", panel.open_settings, "Ctrl+,"),
-                ("&Quit", self.close, "Ctrl+Q")):
-            action = menu.addAction(text)
+        self.nodes = ScriptNodeList(panel.host)
+        dock = QtWidgets.QDockWidget("Comp", self)
+        dock.setObjectName("scriptDock")
+        dock.setWidget(self.nodes)
+        self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, dock)
+        controller.outcomeReady.connect(lambda _outcome: self.nodes.refresh())
+        self._build_menus()
+        self._update_title()
+        self.resize(900, 760)
+
+    def _build_menus(self) -> None:
+        panel = self.panel
+        file_menu = self.menuBar().addMenu("&File")
+        self._add(file_menu, "&New chat", panel.new_chat, "Ctrl+N")
+        self._add(file_menu, "&Open script\u2026", self.open_script_dialog, "Ctrl+O")
+        self._add(file_menu, "Save script &as\u2026", self.save_script_dialog, "Ctrl+Shift+S")
+        self._add(file_menu, "&Export chat\u2026", panel._export_clicked, "Ctrl+E")
+        self._add(file_menu, "&Settings\u2026", panel.open_settings, "Ctrl+,")
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", self.close, "Ctrl+Q")
+        edit_menu = self.menuBar().addMenu("&Edit")
+        for text, slot, shortcut in (("&Undo", self.undo, "Ctrl+Z"),
+                                     ("&Redo", self.redo, "Ctrl+Shift+Z")):
+            action = self._add(edit_menu, text, slot, shortcut)
+            action.setShortcutContext(QtCore.Qt.WidgetWithChildrenShortcut)
+            self.nodes.addAction(action)
+        helpers = self.menuBar().addMenu("&AI Assistant")
+        for text, slot in self.controller.menu_actions():
+            self._add(helpers, text, slot)
+
+    def _add(self, menu: QtWidgets.QMenu, text: str, slot: Any,
+             shortcut: str = "") -> Any:
+        action = menu.addAction(text)
+        if shortcut:
             action.setShortcut(QtGui.QKeySequence(shortcut))
-            action.triggered.connect(slot)
-        self.resize(560, 760)
+        action.triggered.connect(lambda *_args: slot())
+        return action
+
+    @property
+    def host(self) -> ScriptHost:
+        return self.panel.host
+
+    def undo(self) -> Optional[str]:
+        """Undo the last applied step on the in-memory comp, as Edit > Undo does in Nuke."""
+        name = self.host.undo()
+        self.nodes.refresh()
+        self.panel.set_status(f"undid \u201c{name}\u201d" if name else "nothing to undo")
+        return name
+
+    def redo(self) -> Optional[str]:
+        name = self.host.redo()
+        self.nodes.refresh()
+        self.panel.set_status(f"redid \u201c{name}\u201d" if name else "nothing to redo")
+        return name
+
+    def open_script(self, path: str) -> bool:
+        """Switch the helpers to another .nk; a file that cannot be read leaves things as they were."""
+        try:
+            host = ScriptHost.from_file(path)
+        except (OSError, UnicodeError, NkParseError) as exc:
+            QtWidgets.QMessageBox.warning(self, TITLE, f"Could not open {path}:\n{exc}")
+            return False
+        self.panel.host = host
+        self.nodes.set_host(host)
+        self._update_title()
+        self.panel.set_status(f"opened {path}")
+        return True
+
+    def open_script_dialog(self) -> None:
+        path, _filter = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open Nuke script", "", "Nuke scripts (*.nk *.gizmo);;All files (*)")
+        if path:
+            self.open_script(path)
+
+    def save_script_dialog(self) -> None:
+        path, _filter = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save Nuke script", self.host.path or "comp.nk", "Nuke scripts (*.nk)")
+        if path:
+            try:
+                self.host.save(path)
+            except OSError as exc:
+                QtWidgets.QMessageBox.warning(self, TITLE, f"Could not save {path}:\n{exc}")
+                return
+            self._update_title()
+
+    def _update_title(self) -> None:
+        path = getattr(self.host, "path", None)
+        self.setWindowTitle(f"{TITLE} \u2014 {path}" if path else TITLE)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.panel.shutdown()
@@ -74,9 +160,11 @@ def dark_palette() -> QtGui.QPalette:
 
 def build(args: argparse.Namespace, worker: Optional[Worker] = None
           ) -> Tuple[MainWindow, ChatPanel]:
-    panel = ChatPanel(worker=worker, provider=args.provider, model=args.model,
+    host = ScriptHost.from_file(args.script) if args.script else standalone_host()
+    panel = ChatPanel(worker=worker, host=host, provider=args.provider, model=args.model,
                       base_url=args.base_url)
-    return MainWindow(panel), panel
+    controller = install(panel, host)
+    return MainWindow(panel, controller), panel
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -90,6 +178,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         if not args.light:
             app.setStyle("Fusion")
             app.setPalette(dark_palette())
+    if args.script:
+        try:
+            ScriptHost.from_file(args.script)
+        except (OSError, UnicodeError, NkParseError) as exc:
+            print(f"error: config: cannot open {args.script}: {exc}", file=sys.stderr)
+            print("Check the path; it should be a Nuke script (.nk).", file=sys.stderr)
+            return 2
     worker = get_worker()
     window, panel = build(args, worker)
     window.show()

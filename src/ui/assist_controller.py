@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Protocol, Tuple
 
-from Qt import QtCore, QtGui, QtWidgets
+from Qt import QtCore, QtWidgets
 
 from nuke_ai_panel.assist.actions import (
     CODE_OFF_NOTE,
@@ -131,12 +131,7 @@ class ChatPanelPort:
         layout.insertWidget(layout.indexOf(self.panel.transcript) + 1, widget)
 
     def prefill(self, text: str) -> None:
-        prompt = self.panel.prompt
-        prompt.setPlainText(text)
-        cursor = prompt.textCursor()
-        cursor.movePosition(QtGui.QTextCursor.End)
-        prompt.setTextCursor(cursor)
-        prompt.setFocus()
+        self.panel.prefill(text)
 
     def window(self) -> Optional[QtWidgets.QWidget]:
         return self.panel

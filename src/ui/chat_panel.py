@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from Qt import QtCore, QtWidgets
+from Qt import QtCore, QtGui, QtWidgets
 
 from nuke_ai_panel import history
 from nuke_ai_panel.config import Config, SettingError, load_config, save_config
@@ -90,12 +90,14 @@ class ChatPanel(QtWidgets.QWidget):
         self._override_model = model
         self._override_base_url = base_url
         self._config: Config = load_config()
+        self._override_target = provider or self._config.default_provider
         self._models: Dict[str, List[str]] = {}
         self._model_jobs: Dict[str, Tuple[Any, ResultBridge]] = {}
         self._chosen_model: Dict[str, str] = {}
         self._filling = False
         self._turn: Optional[_Turn] = None
-        self._listing_error = False
+        self._override: Optional[Tuple[List[Message], Optional[str]]] = None
+        self._provider_banner = False
         self._conversation = Conversation()
         self._build()
         for warning in self._config.warnings:
@@ -222,8 +224,10 @@ class ChatPanel(QtWidgets.QWidget):
     def set_status(self, text: str) -> None:
         self.status_label.setText(text)
 
-    def show_error(self, kind: str, message: str, hint: str = "", retry: bool = False) -> None:
-        self._listing_error = False
+    def show_error(self, kind: str, message: str, hint: str = "", retry: bool = False,
+                   about_provider: bool = False) -> None:
+        """The error banner; ``about_provider`` errors go away when the provider changes."""
+        self._provider_banner = about_provider
         self.errors.show_error(kind, message, hint, retry=retry,
                                settings=kind in SETTINGS_KINDS)
 
@@ -247,15 +251,13 @@ class ChatPanel(QtWidgets.QWidget):
             self._filling = False
 
     def _resolve(self, provider_id: str, model: Optional[str] = None) -> ProviderSettings:
-        base_url = self._override_base_url if provider_id == (
-            self._override_provider or self._config.default_provider) else None
+        base_url = self._override_base_url if provider_id == self._override_target else None
         return self._config.resolve(provider_id, model=model or None, base_url=base_url)
 
     def _default_model(self, provider_id: str) -> str:
         if provider_id in self._chosen_model:
             return self._chosen_model[provider_id]
-        if self._override_model and provider_id == (self._override_provider or
-                                                    self._config.default_provider):
+        if self._override_model and provider_id == self._override_target:
             return self._override_model
         try:
             return self._config.provider(provider_id).model
@@ -266,17 +268,18 @@ class ChatPanel(QtWidgets.QWidget):
         if self._filling:
             return
         pid = self.current_provider()
-        if self.errors.kind and not self.streaming:
+        if self._provider_banner:
             self.errors.clear()
         self._fill_models(pid, self._default_model(pid))
         if not pid:
             self.show_error(CONFIG, "No provider is enabled.",
-                            "Enable a provider in Settings and add its key or server address.")
+                            "Enable a provider in Settings and add its key or server address.",
+                            about_provider=True)
             return
         try:
             self._resolve(pid)
         except ProviderError as exc:
-            self.show_error(exc.kind, exc.message, exc.hint)
+            self.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
             self.set_status(f"{PROVIDERS[pid].label} is not set up")
             return
         if pid not in self._models:
@@ -303,8 +306,10 @@ class ChatPanel(QtWidgets.QWidget):
         try:
             settings = self._resolve(pid)
         except ProviderError as exc:
-            self.show_error(exc.kind, exc.message, exc.hint)
+            self.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
             return
+        if pid in self._model_jobs:
+            self._model_jobs.pop(pid)[0].cancel()
         watcher = ResultBridge(self)
         watcher.succeeded.connect(partial(self._on_models, pid, watcher))
         watcher.failed.connect(partial(self._on_models_failed, pid, watcher))
@@ -335,14 +340,15 @@ class ChatPanel(QtWidgets.QWidget):
             return
         self._fill_models(pid, self.current_model() or self._default_model(pid) or
                           (self._models[pid][0] if self._models[pid] else ""))
-        if self._listing_error and not self.streaming:
+        if self._provider_banner and not self.streaming:
             self.errors.clear()
         if self._listing_status():
             count = len(self._models[pid])
             self.set_status(f"{PROVIDERS[pid].label}: {count} model{'s' if count != 1 else ''}")
         if not self._models[pid] and pid == "ollama":
             self.show_error("model_not_found", "Ollama is running but has no models yet.",
-                            "Run `ollama pull llama3.2` to download one, then press \u21bb.")
+                            "Run `ollama pull llama3.2` to download one, then press \u21bb.",
+                            about_provider=True)
 
     def _on_models_failed(self, pid: str, watcher: ResultBridge, exc: Any) -> None:
         if not self._forget_models_job(pid, watcher) or pid != self.current_provider():
@@ -355,9 +361,8 @@ class ChatPanel(QtWidgets.QWidget):
             hint = OLLAMA_START
         elif kind in ("connect", "connect_timeout"):
             hint = (hint + " Or pick another provider, or check it in Settings.").strip()
-        if not self.streaming and (not self.errors.kind or self._listing_error):
-            self.show_error(kind, message, hint)
-            self._listing_error = True
+        if not self.streaming and (not self.errors.kind or self._provider_banner):
+            self.show_error(kind, message, hint, about_provider=True)
         if self._listing_status():
             self.set_status(f"{PROVIDERS[pid].label} is not reachable")
 
@@ -402,7 +407,30 @@ class ChatPanel(QtWidgets.QWidget):
             return False
         user = self.transcript.add_user(text)
         self._conversation.add(user)
+        self._override = None
         return self._start_turn()
+
+    def send_request(self, display_text: str, messages: List[Message],
+                     system: Optional[str]) -> bool:
+        """A helper turn: the transcript shows ``display_text``, the model gets ``messages``.
+
+        The /explain, /build... helpers send the node graph as context the artist need not
+        read; Retry after a failed helper turn resends the same messages and system prompt.
+        """
+        if self.streaming or not self._start_checks():
+            return False
+        user = self.transcript.add_user(display_text)
+        self._conversation.add(user)
+        self._override = (list(messages), system)
+        return self._start_turn()
+
+    def prefill(self, text: str) -> None:
+        """Put ``text`` in the prompt box with the cursor at its end (menu items use it)."""
+        self.prompt.setPlainText(text)
+        cursor = self.prompt.textCursor()
+        cursor.movePosition(QtGui.QTextCursor.End)
+        self.prompt.setTextCursor(cursor)
+        self.prompt.setFocus()
 
     def retry(self) -> bool:
         """Send the last user turn again, after an error (the failed answer stays, marked)."""
@@ -416,16 +444,17 @@ class ChatPanel(QtWidgets.QWidget):
         pid, model = self.current_provider(), self.current_model()
         if not pid:
             self.show_error(CONFIG, "No provider is enabled.",
-                            "Enable a provider in Settings and add its key or server address.")
+                            "Enable a provider in Settings and add its key or server address.",
+                            about_provider=True)
             return False
         if not model:
             self.show_error("model_not_found", "No model is selected.",
-                            "Pick a model from the list or type its name.")
+                            "Pick a model from the list or type its name.", about_provider=True)
             return False
         try:
             self._resolve(pid, model)
         except ProviderError as exc:
-            self.show_error(exc.kind, exc.message, exc.hint)
+            self.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
             return False
         return True
 
@@ -434,14 +463,18 @@ class ChatPanel(QtWidgets.QWidget):
         try:
             settings = self._resolve(pid, model)
         except ProviderError as exc:
-            self.show_error(exc.kind, exc.message, exc.hint)
+            self.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
             return False
         self.errors.clear()
         conv = self._conversation
         conv.provider, conv.model = pid, model
         conv.system_prompt = self._system_prompt()
-        request = ChatRequest(model=model, messages=request_messages(conv.messages),
-                              system=conv.system_prompt or None)
+        if self._override is not None:
+            messages, system = self._override
+            request = ChatRequest(model=model, messages=messages, system=system)
+        else:
+            request = ChatRequest(model=model, messages=request_messages(conv.messages),
+                                  system=conv.system_prompt or None)
         answer = self.transcript.begin_answer(model)
         conv.messages.append(answer)
         bridge = StreamBridge(self)
@@ -603,6 +636,7 @@ class ChatPanel(QtWidgets.QWidget):
             self.refresh_history()
             return False
         self._conversation = conv
+        self._override = None
         self.errors.clear()
         self.transcript.set_messages(conv.messages)
         if conv.provider and self.set_provider(conv.provider) and conv.model:
@@ -615,6 +649,7 @@ class ChatPanel(QtWidgets.QWidget):
         if self.streaming:
             return False
         self._conversation = Conversation()
+        self._override = None
         self.transcript.clear_transcript()
         self.errors.clear()
         self.set_status("")

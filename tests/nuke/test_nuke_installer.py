@@ -253,6 +253,18 @@ def test_failed_install_keeps_the_previous_one(tmp_path: Path) -> None:
     assert sorted(p.name for p in deps.parent.iterdir()) == [f"py{THIS_VERSION}"]
 
 
+@pytest.mark.timeout(INSTALL_TIMEOUT)
+def test_failed_first_install_leaves_nothing(tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path)
+    python = python_for(THIS_VERSION)
+    assert python is not None
+    empty = tmp_path / "no wheels"
+    empty.mkdir()
+    done = run_installer(plugin, "--python", str(python), "--no-index", "--find-links", str(empty))
+    assert done.returncode == 1
+    assert not (plugin / "deps").exists()
+
+
 def fake_python(path: Path, body: str) -> Path:
     path.write_text("#!/bin/sh\n" + body + "\n", encoding="utf-8")
     path.chmod(0o755)
