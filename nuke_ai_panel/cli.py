@@ -105,7 +105,7 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None,
         command: Callable[[argparse.Namespace, TextIO, TextIO], int] = COMMANDS[args.command]
         return command(args, out, err)
     except CliError as exc:
-        _print_error(err, exc.kind, exc.message, exc.hint)
+        print_error(err, exc.kind, exc.message, exc.hint)
         return exc.code
     except KeyboardInterrupt:
         err.write("\ninterrupted\n")
@@ -129,7 +129,7 @@ def _setup_logging(err: TextIO) -> None:
     logger.addHandler(protect_handler(handler))
 
 
-def _print_error(err: TextIO, kind: str, message: str, hint: str) -> None:
+def print_error(err: TextIO, kind: str, message: str, hint: str) -> None:
     err.write(f"error: {kind}: {redact(message)}\n")
     if hint:
         err.write(f"{redact(hint)}\n")
@@ -153,7 +153,7 @@ def resolve_settings(args: argparse.Namespace, provider_id: str) -> ProviderSett
         raise CliError(EXIT_USAGE, exc.kind, exc.message, exc.hint) from None
 
 
-def _wait(handle: Any) -> None:
+def wait_for_handle(handle: Any) -> None:
     """Wait in short slices so Ctrl-C reaches us; cancel the job if it does."""
     try:
         while not handle.wait(POLL):
@@ -183,25 +183,30 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     request = ChatRequest(model=model, messages=[Message("user", _read_prompt(args.prompt))],
                           system=args.system, temperature=args.temperature,
                           max_tokens=args.max_tokens)
-    printer = _ChatPrinter(out, err, args.json, args.reasoning)
+    return stream_to_terminal(settings, request, out, err, args.json, args.reasoning)
+
+
+def stream_to_terminal(settings: ProviderSettings, request: ChatRequest, out: TextIO,
+                       err: TextIO, as_json: bool, reasoning: bool = False) -> int:
+    """Stream one request to stdout as ``chat`` does; returns the exit code."""
+    printer = ChatPrinter(out, err, as_json, reasoning)
     from .worker import Worker
     worker = Worker()
     try:
-        handle = worker.stream_chat(settings, request, printer)
-        _wait(handle)
+        wait_for_handle(worker.stream_chat(settings, request, printer))
     finally:
         worker.shutdown()
     terminal = printer.terminal
     if terminal is None or terminal.get("type") != "error":
         return EXIT_OK
-    if not args.json:
-        _print_error(err, terminal["kind"], terminal["message"], terminal["hint"])
+    if not as_json:
+        print_error(err, terminal["kind"], terminal["message"], terminal["hint"])
     if terminal["kind"] == errors.CANCELLED:
         return EXIT_INTERRUPTED
     return EXIT_USAGE if terminal["kind"] == errors.CONFIG else EXIT_ERROR
 
 
-class _ChatPrinter:
+class ChatPrinter:
     """The stream sink of ``chat``: runs on the loop thread, writes and flushes each event."""
 
     def __init__(self, out: TextIO, err: TextIO, as_json: bool, reasoning: bool) -> None:
@@ -265,7 +270,7 @@ def cmd_models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     worker = Worker()
     try:
         handle = worker.list_models(settings)
-        _wait(handle)
+        wait_for_handle(handle)
     finally:
         worker.shutdown()
     error = handle.exception()
@@ -305,7 +310,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 continue
             handles[provider_id] = worker.check_connection(settings)
         for provider_id, handle in handles.items():
-            _wait(handle)
+            wait_for_handle(handle)
             results[provider_id] = handle.result()
     finally:
         worker.shutdown()

@@ -14,15 +14,12 @@ from typing import List, Optional, Sequence, TextIO
 
 from .. import errors
 from ..cli import (
-    EXIT_ERROR,
-    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     CliError,
-    _ChatPrinter,
-    _print_error,
-    _wait,
+    print_error,
     resolve_settings,
+    stream_to_terminal,
 )
 from .nk_lexer import NkParseError
 from .nkscript import graph_json, parse_script
@@ -70,7 +67,7 @@ def graph_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         host = read_host(args.file)
     except CliError as exc:
-        _print_error(err, exc.kind, exc.message, exc.hint)
+        print_error(err, exc.kind, exc.message, exc.hint)
         return exc.code
     document = graph_json(host.script)
     if args.json:
@@ -97,7 +94,7 @@ def explain_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         return _explain(args, out, err)
     except CliError as exc:
-        _print_error(err, exc.kind, exc.message, exc.hint)
+        print_error(err, exc.kind, exc.message, exc.hint)
         return exc.code
 
 
@@ -105,8 +102,6 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..assist.commands import parse_command
     from ..assist.prompts import build_request
     from ..config import load_config
-    from ..worker import Worker
-
     host = read_host(args.file)
     host.select(_chosen_nodes(host, args.nodes, args.file))
     provider = args.provider or load_config().default_provider
@@ -115,20 +110,7 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError(EXIT_USAGE, errors.CONFIG, f"no model set for {provider}",
                        f"Pass -m MODEL; `python -m nuke_ai_panel models -p {provider}` lists them.")
     request = build_request(parse_command("/explain"), host).chat_request(settings.model)
-    printer = _ChatPrinter(out, err, args.json, False)
-    worker = Worker()
-    try:
-        _wait(worker.stream_chat(settings, request, printer))
-    finally:
-        worker.shutdown()
-    terminal = printer.terminal
-    if terminal is None or terminal.get("type") != "error":
-        return EXIT_OK
-    if not args.json:
-        _print_error(err, terminal["kind"], terminal["message"], terminal["hint"])
-    if terminal["kind"] == errors.CANCELLED:
-        return EXIT_INTERRUPTED
-    return EXIT_USAGE if terminal["kind"] == errors.CONFIG else EXIT_ERROR
+    return stream_to_terminal(settings, request, out, err, args.json)
 
 
 def _chosen_nodes(host: ScriptHost, spec: Optional[str], path: str) -> List[str]:

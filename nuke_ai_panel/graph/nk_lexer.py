@@ -61,46 +61,36 @@ _BARE_RUN = re.compile(r"[^\s\\\[]+")
 _BARE_SAFE = re.compile(r"^[A-Za-z0-9_.+\-/:%@,=<>!?*~^|]+$")
 
 
-def _scan_braced(text: str, pos: int) -> int:
+def _scan_nested(text: str, pos: int, stop: "re.Pattern[str]", opener: str,
+                 missing: str) -> int:
+    """End of the balanced run starting at ``pos``; backslash escapes skip a character."""
     depth = 0
     i = pos
     while True:
-        m = _BRACE_STOP.search(text, i)
+        m = stop.search(text, i)
         if m is None:
-            raise _ScanError("missing closing brace '}' for the block that starts here", pos)
+            raise _ScanError(missing, pos)
         j = m.start()
         c = text[j]
         if c == "\\":
             i = j + 2
             continue
-        if c == "{":
+        if c == opener:
             depth += 1
         else:
             depth -= 1
             if depth == 0:
                 return j + 1
         i = j + 1
+
+
+def _scan_braced(text: str, pos: int) -> int:
+    return _scan_nested(text, pos, _BRACE_STOP, "{",
+                        "missing closing brace '}' for the block that starts here")
 
 
 def _scan_bracketed(text: str, pos: int) -> int:
-    depth = 0
-    i = pos
-    while True:
-        m = _BRACKET_STOP.search(text, i)
-        if m is None:
-            raise _ScanError("missing closing bracket ']'", pos)
-        j = m.start()
-        c = text[j]
-        if c == "\\":
-            i = j + 2
-            continue
-        if c == "[":
-            depth += 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return j + 1
-        i = j + 1
+    return _scan_nested(text, pos, _BRACKET_STOP, "[", "missing closing bracket ']'")
 
 
 def _scan_quoted(text: str, pos: int) -> int:
