@@ -9,6 +9,7 @@ reading of section 5. Every exit path closes or releases the response.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import time
 from dataclasses import dataclass
@@ -253,12 +254,26 @@ async def _discard(task: "asyncio.Future[aiohttp.ClientResponse]") -> None:
 
 
 def _connect_error(provider: Provider, url: str, exc: BaseException) -> ProviderError:
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        reason = "the server closed the connection without answering"
-    else:
-        reason = str(getattr(exc, "os_error", None) or exc) or type(exc).__name__
-    return ProviderError(errors.CONNECT, f"Cannot connect to {_host(url)}: {reason}",
+    return ProviderError(errors.CONNECT, f"Cannot connect to {_host(url)}: {_connect_reason(exc)}",
                          provider.hint(errors.CONNECT))
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """Plain words for why a connection failed, keeping the OS's own text as the detail."""
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection without answering"
+    os_error = getattr(exc, "os_error", None)
+    detail = getattr(os_error, "strerror", None) or _short(exc)
+    if isinstance(exc, getattr(aiohttp, "ClientConnectorDNSError", ())):
+        return f"host not found ({detail})"
+    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
+        return f"TLS/certificate problem ({detail})"
+    if isinstance(os_error, ConnectionRefusedError) or \
+            getattr(os_error, "errno", None) == errno.ECONNREFUSED:
+        return "connection refused (nothing is listening there)"
+    if isinstance(os_error, OSError) and os_error.strerror:
+        return os_error.strerror
+    return _short(exc)
 
 
 def _first_token_timeout(provider: Provider, seconds: float) -> ProviderError:

@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable, Generic, List, Optional, Set, TypeV
 import aiohttp
 
 from . import client
+from .errors import ProviderError
 from .logs import get_logger
 from .redact import redact
 from .settings import ChatRequest, ProviderSettings
@@ -190,6 +191,9 @@ class Worker:
             result = await job(self._session)
         except asyncio.CancelledError:
             handle._finish(cancelled=True)
+        except ProviderError as exc:
+            log.info("job %r: %s", handle.name, exc)
+            handle._finish(exception=exc)
         except Exception as exc:
             log.error("job %r failed: %s", handle.name, redact(repr(exc)), exc_info=True)
             handle._finish(exception=exc)

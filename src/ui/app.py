@@ -9,6 +9,7 @@ is reachable: the panel itself says how to start Ollama or where to add a key. T
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, List, Optional, Sequence, Tuple
 
@@ -134,7 +135,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _update_title(self) -> None:
         path = getattr(self.host, "path", None)
-        self.setWindowTitle(f"{TITLE} \u2014 {path}" if path else TITLE)
+        self.setWindowTitle(f"{TITLE} \u2014 {os.path.basename(path)}" if path else TITLE)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.panel.shutdown()

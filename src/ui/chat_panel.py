@@ -97,6 +97,7 @@ class ChatPanel(QtWidgets.QWidget):
         self._filling = False
         self._turn: Optional[_Turn] = None
         self._override: Optional[Tuple[List[Message], Optional[str]]] = None
+        self.last_request: Optional[ChatRequest] = None
         self._provider_banner = False
         self._conversation = Conversation()
         self._build()
@@ -475,6 +476,7 @@ class ChatPanel(QtWidgets.QWidget):
         else:
             request = ChatRequest(model=model, messages=request_messages(conv.messages),
                                   system=conv.system_prompt or None)
+        self.last_request = request
         answer = self.transcript.begin_answer(model)
         conv.messages.append(answer)
         bridge = StreamBridge(self)

@@ -185,7 +185,8 @@ def test_helper_commands_reach_the_assist_controller(nuke_env: Dict[str, Any], i
     panel = integration.show_panel()
     integration.run_helper("explain")
     assert panel.streaming
-    assert "```nk" in panel.transcript.raw_texts()[0]
+    assert panel.transcript.raw_texts()[0] == "/explain"
+    assert "```nk" in panel.last_request.messages[-1].content
     qtbot.waitUntil(lambda: not panel.streaming, timeout=WAIT_MS)
 
 

@@ -69,7 +69,7 @@ def test_main_runs_and_shuts_the_worker_down(qtbot: Any, panel_worker: Worker,
 
     monkeypatch.setattr(app, "run_event_loop", event_loop)
     assert app.main([]) == 0
-    assert len(seen) == 1 and seen[0].windowTitle() == "Nuke AI Panel"
+    assert len(seen) == 1 and seen[0].windowTitle() == "Nuke AI Panel \u2014 greenscreen_comp.nk"
     assert not panel_worker.running
 
 
