@@ -193,17 +193,30 @@ def stream_to_terminal(settings: ProviderSettings, request: ChatRequest, out: Te
     from .worker import Worker
     worker = Worker()
     try:
-        wait_for_handle(worker.stream_chat(settings, request, printer))
+        handle = worker.stream_chat(settings, request, printer)
+        wait_for_handle(handle)
     finally:
         worker.shutdown()
     terminal = printer.terminal
-    if terminal is None or terminal.get("type") != "error":
+    if terminal is None:
+        _print_failed_job(err, handle)
+        return EXIT_ERROR
+    if terminal.get("type") != "error":
         return EXIT_OK
     if not as_json:
         print_error(err, terminal["kind"], terminal["message"], terminal["hint"])
     if terminal["kind"] == errors.CANCELLED:
         return EXIT_INTERRUPTED
     return EXIT_USAGE if terminal["kind"] == errors.CONFIG else EXIT_ERROR
+
+
+def _print_failed_job(err: TextIO, handle: Any) -> None:
+    """The stream ended without its terminal event: say why rather than exit 0 silently."""
+    error = handle.exception() if handle.done() else None
+    message = f"the request ended without an answer ({error!r})" if error else \
+        "the request ended without an answer"
+    print_error(err, errors.PROTOCOL, message, "This is a bug in Nuke AI Panel; the log has "
+                                               "the details.")
 
 
 class ChatPrinter:
@@ -292,7 +305,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .client import ConnectionCheck
     from .config import load_config
     config = load_config()
-    provider_ids: List[str] = args.provider or config.enabled_providers()
+    provider_ids: List[str] = args.provider or [p.id for p in config.providers(enabled_only=True)]
     if not provider_ids:
         raise CliError(EXIT_USAGE, errors.CONFIG, "no provider is enabled",
                        "Enable one in Settings, or pass -p PROVIDER.")

@@ -216,29 +216,16 @@ async def _open(session: aiohttp.ClientSession, provider: Provider, http: HttpRe
                 raise _first_token_timeout(provider, deadlines.first_token)
             wait = min(remaining, max(0.01, state.next_tick - time.monotonic()))
             try:
-                response = await asyncio.wait_for(asyncio.shield(task), wait)
-                opened = True
-                return response
+                await asyncio.wait_for(asyncio.shield(task), wait)
             except asyncio.TimeoutError:
-                if task.done():
-                    raise
-                state.tick()
-    except asyncio.TimeoutError:
-        raise ProviderError(
-            errors.CONNECT_TIMEOUT,
-            f"No connection to {_host(http.url)} within {deadlines.connect:g} s",
-            provider.hint(errors.CONNECT_TIMEOUT)) from None
-    except aiohttp.InvalidURL as exc:
-        raise ProviderError(errors.CONFIG, f"Invalid URL: {exc}",
-                            "Fix the base URL in Settings.") from None
-    except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError,
-            aiohttp.ClientOSError) as exc:
-        raise _connect_error(provider, http.url, exc) from None
-    except aiohttp.ClientResponseError as exc:
-        raise ProviderError(errors.PROTOCOL, f"Malformed HTTP response: {exc.message}",
-                            provider.hint(errors.PROTOCOL)) from None
-    except aiohttp.ClientError as exc:
-        raise _connect_error(provider, http.url, exc) from None
+                if not task.done():
+                    state.tick()
+                    continue
+            response = task.result()
+            opened = True
+            return response
+    except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        raise _client_error(provider, http.url, exc) from None
     finally:
         if not opened:
             await _discard(task)
@@ -251,6 +238,25 @@ async def _discard(task: "asyncio.Future[aiohttp.ClientResponse]") -> None:
     await asyncio.gather(task, return_exceptions=True)
     if not task.cancelled() and task.exception() is None:
         task.result().close()
+
+
+def _client_error(provider: Provider, url: str, exc: BaseException) -> ProviderError:
+    """An aiohttp failure before any response, as the artist's error kind.
+
+    The only timeout aiohttp enforces for us is the socket connect, so a timeout raised by
+    aiohttp itself always means ``connect_timeout``.
+    """
+    if isinstance(exc, asyncio.TimeoutError):
+        return ProviderError(
+            errors.CONNECT_TIMEOUT,
+            f"No connection to {_host(url)} within {provider.settings.deadlines.connect:g} s",
+            provider.hint(errors.CONNECT_TIMEOUT))
+    if isinstance(exc, aiohttp.InvalidURL):
+        return ProviderError(errors.CONFIG, f"Invalid URL: {exc}", "Fix the base URL in Settings.")
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return ProviderError(errors.PROTOCOL, f"Malformed HTTP response: {exc.message}",
+                             provider.hint(errors.PROTOCOL))
+    return _connect_error(provider, url, exc)
 
 
 def _connect_error(provider: Provider, url: str, exc: BaseException) -> ProviderError:
@@ -403,7 +409,7 @@ def _handle_lines(provider: Provider, sse: Optional[SSEDecoder], lines: List[byt
         if parsed.malformed:
             state.malformed += 1
             log.warning("%s: skipped a malformed chunk: %s", provider.id,
-                        redact(excerpt[:120]))
+                        errors.one_line(excerpt[:4096], 120))
             continue
         if parsed.error is not None:
             state.apply(Parsed(text=parsed.text, reasoning=parsed.reasoning))
@@ -441,23 +447,15 @@ async def _request_json(session: aiohttp.ClientSession, provider: Provider,
 
     try:
         return await asyncio.wait_for(call(), deadlines.request)
-    except aiohttp.ServerTimeoutError:
-        raise ProviderError(
-            errors.CONNECT_TIMEOUT,
-            f"No connection to {_host(http.url)} within {deadlines.connect:g} s",
-            provider.hint(errors.CONNECT_TIMEOUT)) from None
-    except asyncio.TimeoutError:
+    except asyncio.TimeoutError as exc:
+        if isinstance(exc, aiohttp.ServerTimeoutError):
+            raise _client_error(provider, http.url, exc) from None
         raise ProviderError(errors.FIRST_TOKEN_TIMEOUT,
                             f"{_host(http.url)} did not answer within {deadlines.request:g} s",
                             "The server accepted the connection but did not answer; check that "
                             "it is not overloaded, or raise the request deadline.") from None
-    except aiohttp.InvalidURL as exc:
-        raise ProviderError(errors.CONFIG, f"Invalid URL: {exc}",
-                            "Fix the base URL in Settings.") from None
-    except aiohttp.ClientConnectorError as exc:
-        raise _connect_error(provider, http.url, exc) from None
     except aiohttp.ClientError as exc:
-        raise _connect_error(provider, http.url, exc) from None
+        raise _client_error(provider, http.url, exc) from None
 
 
 async def list_models(session: aiohttp.ClientSession,

@@ -42,7 +42,7 @@ class ProviderError(Exception):
         should_retry: Optional[bool] = None,
     ) -> None:
         self.kind = kind
-        self.message = redact(one_line(message))
+        self.message = one_line(message)
         self.hint = redact(hint)
         self.status = status
         self.retry_after = retry_after
@@ -51,7 +51,9 @@ class ProviderError(Exception):
 
 
 def one_line(text: str, limit: int = 400) -> str:
-    text = " ".join(str(text).split())
+    """Collapse whitespace and cut to ``limit``; keys are masked first, so a cut never leaves
+    half a key behind."""
+    text = " ".join(redact(str(text)).split())
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 

@@ -18,8 +18,9 @@ from typing import Any, Awaitable, Callable, Generic, List, Optional, Set, TypeV
 
 import aiohttp
 
-from . import client
+from . import client, errors
 from .errors import ProviderError
+from .events import ErrorEvent, StartEvent
 from .logs import get_logger
 from .redact import redact
 from .settings import ChatRequest, ProviderSettings
@@ -164,18 +165,29 @@ class Worker:
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=10.0),
             connector=aiohttp.TCPConnector(limit=0, enable_cleanup_closed=False))
 
-    def submit(self, job: Job[T], name: str = "job") -> JobHandle[T]:
-        """Run ``job(session)`` on the loop thread; returns at once."""
+    def submit(self, job: Job[T], name: str = "job",
+               on_skip: Optional[Callable[[], None]] = None) -> JobHandle[T]:
+        """Run ``job(session)`` on the loop thread; returns at once.
+
+        ``on_skip`` runs on the loop thread instead of the job when it is cancelled before it
+        starts, so a stream can still end with its terminal event.
+        """
         with self._lock:
             self.start()
             loop = self._loop
             assert loop is not None
             handle: JobHandle[T] = JobHandle(loop, name)
-            loop.call_soon_threadsafe(self._start_job, job, handle)
+            loop.call_soon_threadsafe(self._start_job, job, handle, on_skip)
             return handle
 
-    def _start_job(self, job: Job[T], handle: JobHandle[T]) -> None:
+    def _start_job(self, job: Job[T], handle: JobHandle[T],
+                   on_skip: Optional[Callable[[], None]]) -> None:
         if handle._cancel_requested:
+            if on_skip is not None:
+                try:
+                    on_skip()
+                except Exception:
+                    log.exception("skip callback of job %r failed", handle.name)
             handle._finish(cancelled=True)
             return
         assert self._session is not None and self._loop is not None
@@ -205,8 +217,13 @@ class Worker:
     def stream_chat(self, settings: ProviderSettings, request: ChatRequest,
                     sink: client.Emit) -> JobHandle[Any]:
         """Stream a chat turn; ``sink`` gets every event on the loop thread."""
+
+        def skipped() -> None:
+            sink(StartEvent(settings.provider_id, request.model, request.request_id))
+            sink(ErrorEvent(errors.CANCELLED, "Stopped before the request was sent"))
+
         return self.submit(lambda session: client.stream_chat(session, settings, request, sink),
-                           name=f"chat:{settings.provider_id}")
+                           name=f"chat:{settings.provider_id}", on_skip=skipped)
 
     def list_models(self, settings: ProviderSettings) -> JobHandle[Any]:
         return self.submit(lambda session: client.list_models(session, settings),

@@ -24,7 +24,7 @@ NDJSON = "ndjson"
 class HttpRequest:
     method: str
     url: str
-    headers: Dict[str, str] = field(default_factory=dict)
+    headers: Dict[str, str] = field(default_factory=dict, repr=False)
     json: Optional[Dict[str, Any]] = None
     params: Optional[Dict[str, str]] = None
 
@@ -125,6 +125,9 @@ class Provider:
         return None
 
     def parse_version(self, data: Any) -> Optional[str]:
+        """``{"version": "..."}``, the shape Ollama, vLLM and llama.cpp servers answer with."""
+        if isinstance(data, dict) and isinstance(data.get("version"), str):
+            return data["version"]
         return None
 
     def http_error(self, status: int, headers: Mapping[str, str], body: bytes,

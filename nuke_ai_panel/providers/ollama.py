@@ -70,11 +70,6 @@ class OllamaProvider(Provider):
     def version_request(self) -> Optional[HttpRequest]:
         return HttpRequest("GET", f"{self.base_url}/api/version", self.headers())
 
-    def parse_version(self, data: Any) -> Optional[str]:
-        if isinstance(data, dict) and isinstance(data.get("version"), str):
-            return data["version"]
-        return None
-
     def hint(self, kind: str, model: str = "", status: Optional[int] = None) -> str:
         if kind == errors.CONNECT:
             return (f"Start Ollama with `ollama serve` (or the Ollama app); it should answer at "

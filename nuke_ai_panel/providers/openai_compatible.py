@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 from .base import HttpRequest
 from .openai import OpenAIProvider
@@ -19,8 +19,3 @@ class OpenAICompatibleProvider(OpenAIProvider):
     def version_request(self) -> Optional[HttpRequest]:
         root = self.base_url[:-3] if self.base_url.endswith("/v1") else None
         return HttpRequest("GET", f"{root}/version", self.headers()) if root else None
-
-    def parse_version(self, data: Any) -> Optional[str]:
-        if isinstance(data, dict) and isinstance(data.get("version"), str):
-            return data["version"]
-        return None

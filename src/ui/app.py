@@ -17,6 +17,7 @@ from Qt import QtCore, QtGui, QtWidgets
 
 from nuke_ai_panel.graph.nkscript import NkParseError
 from nuke_ai_panel.graph.script_host import ScriptHost
+from nuke_ai_panel.logs import setup_file_logging
 from nuke_ai_panel.provider_info import PROVIDER_IDS
 from nuke_ai_panel.worker import Worker, get_worker
 
@@ -159,9 +160,10 @@ def dark_palette() -> QtGui.QPalette:
     return palette
 
 
-def build(args: argparse.Namespace, worker: Optional[Worker] = None
-          ) -> Tuple[MainWindow, ChatPanel]:
-    host = ScriptHost.from_file(args.script) if args.script else standalone_host()
+def build(args: argparse.Namespace, worker: Optional[Worker] = None,
+          host: Optional[ScriptHost] = None) -> Tuple[MainWindow, ChatPanel]:
+    if host is None:
+        host = ScriptHost.from_file(args.script) if args.script else standalone_host()
     panel = ChatPanel(worker=worker, host=host, provider=args.provider, model=args.model,
                       base_url=args.base_url)
     controller = install(panel, host)
@@ -171,6 +173,7 @@ def build(args: argparse.Namespace, worker: Optional[Worker] = None
 def main(argv: Optional[List[str]] = None) -> int:
     """Open the window and run until it closes; returns the exit code."""
     args = parse_args(argv)
+    setup_file_logging()
     app = QtWidgets.QApplication.instance()
     owns_app = app is None
     if app is None:
@@ -179,15 +182,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         if not args.light:
             app.setStyle("Fusion")
             app.setPalette(dark_palette())
+    host = None
     if args.script:
         try:
-            ScriptHost.from_file(args.script)
+            host = ScriptHost.from_file(args.script)
         except (OSError, UnicodeError, NkParseError) as exc:
             print(f"error: config: cannot open {args.script}: {exc}", file=sys.stderr)
             print("Check the path; it should be a Nuke script (.nk).", file=sys.stderr)
             return 2
     worker = get_worker()
-    window, panel = build(args, worker)
+    window, panel = build(args, worker, host)
     window.show()
     panel.prompt.setFocus(QtCore.Qt.OtherFocusReason)
     try:

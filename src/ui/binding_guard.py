@@ -11,10 +11,10 @@ that the binding can never bring it to zero. It does nothing on sound bindings.
 from __future__ import annotations
 
 import ctypes
-import logging
 import sys
+from nuke_ai_panel.logs import get_logger
 
-log = logging.getLogger("nuke_ai_panel.ui")
+log = get_logger("ui")
 
 PROBE_CALLS = 64
 PADDING = 1 << 40

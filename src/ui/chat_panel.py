@@ -8,7 +8,6 @@ marked. Each finished turn is saved to history.
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -32,8 +31,9 @@ from .binding_guard import protect_none_refcount
 from .bridge import ResultBridge, StreamBridge
 from .prompt_edit import PromptEdit
 from .transcript import TranscriptView
+from nuke_ai_panel.logs import get_logger
 
-log = logging.getLogger("nuke_ai_panel.ui")
+log = get_logger("ui")
 
 CommandHandler = Callable[["ChatPanel", str], Any]
 STATUS_INTERVAL = 0.25

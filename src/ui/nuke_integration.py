@@ -13,13 +13,13 @@ in the Qt layer.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
+from nuke_ai_panel.logs import get_logger
 
-log = logging.getLogger("nuke_ai_panel.ui")
+log = get_logger("ui")
 
 PANEL_ID = "uk.co.nukeaipanel.ChatPanel"
 PANEL_TITLE = "AI Assistant"
@@ -190,6 +190,7 @@ def _get_worker() -> Any:
 def create_panel(worker: Any = None) -> Any:
     """The widget for Nuke's pane: a ChatPanel on a NukeHost, or, when the dependencies are
     missing or the panel fails to build, a notice that says what to do."""
+    _start_file_logging()
     missing = missing_dependencies()
     if missing:
         return _notice_widget(install_hint(missing))
@@ -208,6 +209,15 @@ def create_panel(worker: Any = None) -> Any:
     _panels.append(panel)
     _hook_quit()
     return panel
+
+
+def _start_file_logging() -> None:
+    """The log folder the menu opens, and the hints point to, gets a file from first use on."""
+    try:
+        from nuke_ai_panel.logs import setup_file_logging
+        setup_file_logging()
+    except Exception as exc:
+        print(f"Nuke AI Panel: file logging is off: {exc}", file=sys.stderr)
 
 
 def _notice_widget(text: str) -> Any:

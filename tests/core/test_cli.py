@@ -258,3 +258,17 @@ def test_test_command_reports_failures(tmp_path):
     assert "ollama: FAILED connect:" in result.stdout
     assert "ollama serve" in result.stdout
     assert "anthropic: FAILED config:" in result.stdout
+
+
+def test_test_command_without_p_checks_every_enabled_provider(servers, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.json").write_text(json.dumps({"providers": {
+        pid: {"enabled": pid in ("ollama", "anthropic")} for pid in PROTOCOL_OF}}), "utf-8")
+    env = cli_env(tmp_path, {"OLLAMA_HOST": servers["ollama"].base_url})
+    result = run([sys.executable, "-m", "nuke_ai_panel", "test", "--json"], env)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["provider"] for r in rows] == ["ollama", "anthropic"], result.stderr
+    assert rows[0]["ok"] is True
+    assert rows[1]["ok"] is False and rows[1]["error_kind"] == "config"
+    assert result.returncode == 1

@@ -103,6 +103,7 @@ def test_cancel_before_the_job_starts(worker, openai_server):
     release = threading.Event()
 
     async def blocker(session):
+        """Blocks the loop thread on purpose, so the cancel lands before the next job starts."""
         started.set()
         release.wait(5)
         return "blocked"
@@ -116,6 +117,28 @@ def test_cancel_before_the_job_starts(worker, openai_server):
     assert handle.wait(5) and handle.cancelled()
     with pytest.raises(concurrent.futures.CancelledError):
         handle.result(0)
+
+
+def test_a_stream_cancelled_before_it_starts_still_ends_with_its_terminal_event(worker,
+                                                                             openai_server):
+    started = threading.Event()
+    release = threading.Event()
+
+    async def blocker(session):
+        started.set()
+        release.wait(5)
+
+    worker.submit(blocker)
+    assert started.wait(5)
+    sink = Recorder()
+    requests_before = openai_server.count("/chat/completions")
+    handle = worker.stream_chat(settings_for(openai_server), request("slow-3"), sink)
+    handle.cancel()
+    release.set()
+    assert handle.wait(5) and handle.cancelled()
+    assert sink.types == ["start", "error"]
+    assert sink.events[-1].kind == "cancelled"
+    assert openai_server.count("/chat/completions") == requests_before
 
 
 def test_fifty_concurrent_streams(worker, openai_server):
