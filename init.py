@@ -2,9 +2,11 @@
 #
 # Nuke runs every init.py on its plugin path before anything else, render farm included, so this
 # one only puts the dependency folder for the running Python (``<plugin>/deps/py3.10`` for
-# Nuke 15; ``$NUKE_AI_PANEL_DEPS/py3.10`` when a studio keeps them elsewhere) at the front of
-# ``sys.path``, if it exists. No Qt, no UI, no network, no menus (menu.py does those, GUI only),
-# and it never raises: a problem is one line on stderr.
+# Nuke 15; ``$NUKE_AI_PANEL_DEPS/py3.10`` when a studio keeps them elsewhere) at the END of
+# ``sys.path``, if it exists: appended, not prepended, so packages Nuke or the studio pipeline
+# already provide keep winning in every Nuke process (farm included) and ours only fill what is
+# missing. No Qt, no UI, no network, no menus (menu.py does those, GUI only), and it never
+# raises: a problem is one line on stderr.
 #
 # Comments, not a docstring: Nuke runs this file in a namespace it shares with other
 # start-up files, and a docstring would overwrite that namespace's __doc__.
@@ -22,9 +24,8 @@ def _nuke_ai_panel_add_deps(this_file: str) -> None:
     folder = os.path.join(os.path.expanduser(root), "py%d.%d" % sys.version_info[:2])
     if not os.path.isdir(folder):
         return
-    if folder in sys.path:
-        sys.path.remove(folder)
-    sys.path.insert(0, folder)
+    if folder not in sys.path:
+        sys.path.append(folder)
 
 
 def _nuke_ai_panel_this_file() -> str:

@@ -99,16 +99,19 @@ def this_python_deps(root: Path) -> Path:
 
 
 @pytest.mark.parametrize("with_file", [True, False], ids=["__file__", "no __file__"])
-def test_init_puts_this_pythons_deps_folder_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  fake: Any, with_file: bool) -> None:
+def test_init_appends_this_pythons_deps_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               fake: Any, with_file: bool) -> None:
+    """Appended, so packages Nuke or the studio already provide keep winning; never twice."""
     plugin = plugin_copy(tmp_path)
     deps = this_python_deps(plugin / "deps")
     deps.mkdir(parents=True)
     (plugin / "deps" / "py2.7").mkdir()
-    monkeypatch.setattr(sys, "path", ["elsewhere", str(deps)])
+    monkeypatch.setattr(sys, "path", ["elsewhere", "studio"])
     namespace = run_startup(plugin / "init.py", with_file)
-    assert sys.path == [str(deps), "elsewhere"]
+    assert sys.path == ["elsewhere", "studio", str(deps)]
     assert leftovers(namespace) == []
+    run_startup(plugin / "init.py", with_file)
+    assert sys.path == ["elsewhere", "studio", str(deps)]
 
 
 def test_init_without_deps_folder_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -129,7 +132,7 @@ def test_init_honours_a_studio_deps_root(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("NUKE_AI_PANEL_DEPS", str(tmp_path / "studio"))
     monkeypatch.setattr(sys, "path", ["a"])
     run_startup(plugin / "init.py")
-    assert sys.path == [str(studio), "a"]
+    assert sys.path == ["a", str(studio)]
 
 
 def test_init_never_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
