@@ -86,14 +86,12 @@ def _nuke_ai_panel_menu() -> None:
                         tooltip="Show the AI Assistant panel")
         menu.addCommand("Settings...", action("opening Settings", lambda m: m.open_settings()))
         menu.addSeparator()
-        for label, helper, tip in (
-                ("Explain Selected", "explain", "Explain the selected nodes"),
-                ("Build Nodes...", "build", "Describe nodes for the assistant to build"),
-                ("Fix Errors", "fix", "Ask the assistant about the nodes in error"),
-                ("Write Script...", "script", "Describe a Python script for the assistant"),
-                ("Write Expression...", "expression", "Describe an expression to write")):
-            menu.addCommand(label, action(label.rstrip(".").lower(),
-                                          lambda m, h=helper: m.run_helper(h)), tooltip=tip)
+        from nuke_ai_panel.assist.commands import MENU_HELPERS
+
+        for helper in MENU_HELPERS:
+            menu.addCommand(helper.label, action(helper.label.rstrip(".").lower(),
+                                                 lambda m, h=helper.key: m.run_helper(h)),
+                            tooltip=helper.tip)
         menu.addSeparator()
         menu.addCommand("Open Log Folder", action("opening the log folder",
                                                   lambda m: m.open_log_folder(), False))

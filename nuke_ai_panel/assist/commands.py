@@ -134,3 +134,28 @@ def resolve_target(target: str, node_names: Sequence[str],
         raise CommandError(f"There is no node named {'.'.join(parts[:-1])} in the script.")
     raise CommandError(f"Select the node whose {target} knob needs the expression, "
                        f"or write NODE.{target}.")
+
+
+@dataclass(frozen=True)
+class MenuHelper:
+    """One helper as the AI Assistant menus offer it (Nuke's menu, the standalone app's)."""
+
+    key: str
+    label: str
+    command: str
+    needs_words: bool
+    tip: str
+
+
+#: The one table the Nuke menu, its integration and the standalone app's menu are built from.
+#: Helpers that ``needs_words`` wait in the prompt box for the artist to finish the sentence.
+MENU_HELPERS: Tuple[MenuHelper, ...] = (
+    MenuHelper("explain", "Explain Selected", "/explain", False, "Explain the selected nodes"),
+    MenuHelper("build", "Build Nodes...", "/build", True,
+               "Describe nodes for the assistant to build"),
+    MenuHelper("fix", "Fix Errors", "/fix", False, "Ask the assistant about the nodes in error"),
+    MenuHelper("script", "Write Script...", "/script", True,
+               "Describe a Python script for the assistant"),
+    MenuHelper("expression", "Write Expression...", "/expr", True,
+               "Describe an expression to write"),
+)

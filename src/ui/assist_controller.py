@@ -30,7 +30,8 @@ from nuke_ai_panel.assist.actions import (
     apply,
     follow_up,
 )
-from nuke_ai_panel.assist.commands import HELP, CommandError, help_text, parse_command
+from nuke_ai_panel.assist.commands import (HELP, MENU_HELPERS, CommandError, help_text,
+                                           parse_command)
 from nuke_ai_panel.assist.prompts import ANSWER_TEXT, DEFAULT_BUDGET, HelperRequest, build_request
 from nuke_ai_panel.graph.host import Host, HostError
 from nuke_ai_panel.graph.script_host import ScriptHost
@@ -241,13 +242,10 @@ class AssistController(QtCore.QObject):
         """Menu entries (label, callable), named like Nuke's AI Assistant menu, for a window
         that has no such menu (the standalone app): commands that need no more words run at
         once, the others wait in the prompt box for the artist to finish the sentence."""
-        return [
-            ("Explain Selected", partial(self.run, "/explain")),
-            ("Build Nodes\u2026", partial(self.port.prefill, "/build ")),
-            ("Fix Errors", partial(self.run, "/fix")),
-            ("Write Script\u2026", partial(self.port.prefill, "/script ")),
-            ("Write Expression\u2026", partial(self.port.prefill, "/expr ")),
-        ]
+        return [(helper.label.replace("...", "\u2026"),
+                 partial(self.port.prefill, helper.command + " ") if helper.needs_words
+                 else partial(self.run, helper.command))
+                for helper in MENU_HELPERS]
 
     def ask_to_fix(self) -> bool:
         """Send the last failed script's code and traceback back to the model."""

@@ -106,7 +106,12 @@ class StreamBridge(QtCore.QObject):
 
 
 class ResultBridge(QtCore.QObject):
-    """A one-shot job's result (model list, connection check) delivered on the main thread."""
+    """A one-shot job's result (model list, connection check) delivered on the main thread.
+
+    It keeps itself alive from ``watch`` until it has delivered, then deletes itself, so the
+    loop thread never emits on a deleted object. Give it no parent: a parent's deletion would
+    end it while the job can still report.
+    """
 
     succeeded = QtCore.Signal(object)
     failed = QtCore.Signal(object)
@@ -120,16 +125,24 @@ class ResultBridge(QtCore.QObject):
 
     def watch(self, handle: Any) -> Any:
         """Forward ``handle``'s outcome to the signals; returns the handle."""
+        _watching.add(self)
         handle.add_done_callback(lambda h: _emit_if_alive(self._done, h))
         return handle
 
     def _deliver(self, handle: Any) -> None:
-        if handle.cancelled():
-            self.cancelled.emit()
-        elif handle.exception() is not None:
-            self.failed.emit(handle.exception())
-        else:
-            self.succeeded.emit(handle.result(0))
+        _watching.discard(self)
+        try:
+            if handle.cancelled():
+                self.cancelled.emit()
+            elif handle.exception() is not None:
+                self.failed.emit(handle.exception())
+            else:
+                self.succeeded.emit(handle.result(0))
+        finally:
+            self.deleteLater()
+
+
+_watching: "set[ResultBridge]" = set()
 
 
 def _emit_if_alive(signal: Any, *args: Any) -> None:

@@ -96,11 +96,13 @@ class ChatPanel(QtWidgets.QWidget):
         self._chosen_model: Dict[str, str] = {}
         self._filling = False
         self._turn: Optional[_Turn] = None
+        self._in_flight: List[Any] = []
         self._override: Optional[Tuple[List[Message], Optional[str]]] = None
         self.last_request: Optional[ChatRequest] = None
         self._provider_banner = False
         self._conversation = Conversation()
         self._build()
+        self.destroyed.connect(partial(_cancel_in_flight, self._model_jobs, self._in_flight))
         for warning in self._config.warnings:
             self.notices.add(warning)
         self._fill_providers()
@@ -278,13 +280,13 @@ class ChatPanel(QtWidgets.QWidget):
                             about_provider=True)
             return
         try:
-            self._resolve(pid)
+            settings = self._resolve(pid)
         except ProviderError as exc:
             self.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
             self.set_status(f"{PROVIDERS[pid].label} is not set up")
             return
         if pid not in self._models:
-            self.refresh_models()
+            self.refresh_models(settings=settings)
 
     def _fill_models(self, provider_id: str, text: str) -> None:
         self._filling = True
@@ -299,19 +301,22 @@ class ChatPanel(QtWidgets.QWidget):
         if not self._filling and self.current_provider():
             self._chosen_model[self.current_provider()] = text.strip()
 
-    def refresh_models(self, force: bool = False) -> None:
-        """List the current provider's models in the background; the combo fills when they come."""
+    def refresh_models(self, force: bool = False,
+                       settings: Optional[ProviderSettings] = None) -> None:
+        """List the current provider's models in the background; the combo fills when they come.
+
+        ``settings`` saves a second keychain read when the caller has just resolved them."""
         pid = self.current_provider()
         if not pid or (pid in self._model_jobs and not force):
             return
         try:
-            settings = self._resolve(pid)
+            settings = settings or self._resolve(pid)
         except ProviderError as exc:
             self.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
             return
         if pid in self._model_jobs:
             self._model_jobs.pop(pid)[0].cancel()
-        watcher = ResultBridge(self)
+        watcher = ResultBridge()
         watcher.succeeded.connect(partial(self._on_models, pid, watcher))
         watcher.failed.connect(partial(self._on_models_failed, pid, watcher))
         watcher.cancelled.connect(partial(self._forget_models_job, pid, watcher))
@@ -327,10 +332,8 @@ class ChatPanel(QtWidgets.QWidget):
     def _forget_models_job(self, pid: str, watcher: ResultBridge, *_args: Any) -> bool:
         job = self._model_jobs.get(pid)
         if job is None or job[1] is not watcher:
-            watcher.deleteLater()
             return False
         del self._model_jobs[pid]
-        watcher.deleteLater()
         return True
 
     def _on_models(self, pid: str, watcher: ResultBridge, models: Any) -> None:
@@ -404,12 +407,13 @@ class ChatPanel(QtWidgets.QWidget):
         """Add a user turn and stream the answer. Also the entry point for /command helpers."""
         if self.streaming or not text.strip():
             return False
-        if not self._start_checks():
+        settings = self._start_checks()
+        if settings is None:
             return False
         user = self.transcript.add_user(text)
         self._conversation.add(user)
         self._override = None
-        return self._start_turn()
+        return self._start_turn(settings)
 
     def send_request(self, display_text: str, messages: List[Message],
                      system: Optional[str]) -> bool:
@@ -418,12 +422,13 @@ class ChatPanel(QtWidgets.QWidget):
         The /explain, /build... helpers send the node graph as context the artist need not
         read; Retry after a failed helper turn resends the same messages and system prompt.
         """
-        if self.streaming or not self._start_checks():
+        settings = None if self.streaming else self._start_checks()
+        if settings is None:
             return False
         user = self.transcript.add_user(display_text)
         self._conversation.add(user)
         self._override = (list(messages), system)
-        return self._start_turn()
+        return self._start_turn(settings)
 
     def prefill(self, text: str) -> None:
         """Put ``text`` in the prompt box with the cursor at its end (menu items use it)."""
@@ -437,35 +442,29 @@ class ChatPanel(QtWidgets.QWidget):
         """Send the last user turn again, after an error (the failed answer stays, marked)."""
         if self.streaming or not any(m.role == "user" for m in self._conversation.messages):
             return False
-        if not self._start_checks():
-            return False
-        return self._start_turn()
+        settings = self._start_checks()
+        return settings is not None and self._start_turn(settings)
 
-    def _start_checks(self) -> bool:
+    def _start_checks(self) -> Optional[ProviderSettings]:
+        """The settings for a new turn, or None after showing why there can be none."""
         pid, model = self.current_provider(), self.current_model()
         if not pid:
             self.show_error(CONFIG, "No provider is enabled.",
                             "Enable a provider in Settings and add its key or server address.",
                             about_provider=True)
-            return False
+            return None
         if not model:
             self.show_error("model_not_found", "No model is selected.",
                             "Pick a model from the list or type its name.", about_provider=True)
-            return False
+            return None
         try:
-            self._resolve(pid, model)
+            return self._resolve(pid, model)
         except ProviderError as exc:
             self.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
-            return False
-        return True
+            return None
 
-    def _start_turn(self) -> bool:
+    def _start_turn(self, settings: ProviderSettings) -> bool:
         pid, model = self.current_provider(), self.current_model()
-        try:
-            settings = self._resolve(pid, model)
-        except ProviderError as exc:
-            self.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
-            return False
         self.errors.clear()
         conv = self._conversation
         conv.provider, conv.model = pid, model
@@ -479,7 +478,7 @@ class ChatPanel(QtWidgets.QWidget):
         self.last_request = request
         answer = self.transcript.begin_answer(model)
         conv.messages.append(answer)
-        bridge = StreamBridge(self)
+        bridge = StreamBridge()
         turn = _Turn(answer=answer, model=model, bridge=bridge)
         bridge.started.connect(partial(self._on_started, turn))
         bridge.waiting.connect(partial(self._on_waiting, turn))
@@ -495,7 +494,8 @@ class ChatPanel(QtWidgets.QWidget):
 
         self._turn = turn
         turn.handle = self._worker.stream_chat(settings, request, sink)
-        turn.watcher = ResultBridge(self)
+        self._in_flight[:] = [turn.handle]
+        turn.watcher = ResultBridge()
         turn.watcher.succeeded.connect(partial(self._on_job_ended, turn))
         turn.watcher.failed.connect(partial(self._on_job_ended, turn))
         turn.watcher.cancelled.connect(partial(self._on_job_ended, turn))
@@ -568,7 +568,9 @@ class ChatPanel(QtWidgets.QWidget):
         self._end_turn(turn)
 
     def _on_job_ended(self, turn: _Turn, *_args: Any) -> None:
-        """The job ended without a terminal event (stopped before it began, worker shut down)."""
+        """The job is over: the loop thread can no longer reach the stream's bridge, so it
+        goes now; if no terminal event came (the worker shut down), the turn ends here."""
+        turn.bridge.deleteLater()
         if turn is not self._turn or turn.ended:
             return
         duration = time.monotonic() - turn.started
@@ -579,9 +581,6 @@ class ChatPanel(QtWidgets.QWidget):
     def _end_turn(self, turn: _Turn) -> None:
         turn.ended = True
         self._turn = None
-        turn.bridge.deleteLater()
-        if turn.watcher is not None:
-            turn.watcher.deleteLater()
         self._update_buttons()
         self.save_history()
         self.turnEnded.emit(turn.answer)
@@ -825,6 +824,18 @@ class ChatPanel(QtWidgets.QWidget):
     def closeEvent(self, event: Any) -> None:
         self.shutdown()
         super().closeEvent(event)
+
+
+def _cancel_in_flight(model_jobs: Dict[str, Tuple[Any, Any]], streams: List[Any],
+                      *_args: Any) -> None:
+    """On ``destroyed`` (a Nuke pane closed without a closeEvent): stop what still runs.
+
+    Takes the containers, not the panel, because the panel's C++ side is already gone.
+    """
+    for handle in streams:
+        handle.cancel()
+    for handle, _watcher in list(model_jobs.values()):
+        handle.cancel()
 
 
 def request_messages(messages: List[HistoryMessage]) -> List[Message]:

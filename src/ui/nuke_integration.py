@@ -17,6 +17,8 @@ import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
+
+from nuke_ai_panel.assist.commands import MENU_HELPERS, MenuHelper
 from nuke_ai_panel.logs import get_logger
 
 log = get_logger("ui")
@@ -28,14 +30,8 @@ PANEL_TITLE = "AI Assistant"
 WIDGET_FACTORY = "__import__('src.ui.nuke_integration', fromlist=['create_panel']).create_panel"
 #: Modules the panel needs that Nuke does not ship; scripts/install_nuke.py installs them.
 REQUIRED_MODULES = ("aiohttp", "keyring", "Qt")
-#: Menu helper -> (command, whether the artist still has to type what they want).
-HELPERS: Dict[str, Tuple[str, bool]] = {
-    "explain": ("/explain", False),
-    "build": ("/build", True),
-    "fix": ("/fix", False),
-    "script": ("/script", True),
-    "expression": ("/expr", True),
-}
+#: Menu helper key -> the helper (the table lives in the core, shared with every menu).
+HELPERS: Dict[str, MenuHelper] = {helper.key: helper for helper in MENU_HELPERS}
 ICON_SIZES = (16, 24, 32)
 
 _panels: List[Any] = []
@@ -341,13 +337,11 @@ def open_settings() -> Any:
 def run_helper(name: str) -> Any:
     """Open the panel and start a node-graph helper: commands that need no more words run at
     once; the others wait in the prompt box for the artist to finish the sentence."""
-    command, needs_input = HELPERS[name]
+    helper = HELPERS[name]
+    command = helper.command
     panel = show_panel()
-    if needs_input or panel.streaming:
-        _core, gui, _widgets = _qt()
-        panel.prompt.setPlainText(command + " ")
-        panel.prompt.moveCursor(gui.QTextCursor.End)
-        panel.prompt.setFocus()
+    if helper.needs_words or panel.streaming:
+        panel.prefill(command + " ")
         if panel.streaming:
             panel.set_status(f"still answering: press Send for {command} when it is done")
         return panel

@@ -91,6 +91,7 @@ class ProviderPage(QtWidgets.QScrollArea):
         self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self._config = config
         self._keychain = keychain
+        self._no_keychain_description: Optional[str] = None
         self._loaded: Dict[str, Any] = {}
         self._stored_key = False
         self._lock_labels: List[QtWidgets.QLabel] = []
@@ -373,6 +374,7 @@ class ProviderPage(QtWidgets.QScrollArea):
 
     def set_keychain(self, keychain: Tuple[bool, str]) -> None:
         self._keychain = keychain
+        self._no_keychain_description: Optional[str] = None
         self.refresh_key_status()
 
     def _on_key_typed(self) -> None:
@@ -424,7 +426,9 @@ class ProviderPage(QtWidgets.QScrollArea):
 
     def _no_keychain_text(self, env_var: Optional[str]) -> str:
         """Plain words: no keychain here, keys are never written to disk, use the variable."""
-        _available, description = secrets.keychain_status(self.provider_id)
+        if self._no_keychain_description is None:
+            self._no_keychain_description = secrets.keychain_status(self.provider_id)[1]
+        description = self._no_keychain_description
         if self.provider_id == OPENAI_COMPATIBLE and env_var:
             description = description.rsplit(". ", 1)[0] + f". Set {env_var} instead."
         return (f"{description} A key typed here is only used for Test; the panel never "

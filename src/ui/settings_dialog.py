@@ -339,15 +339,16 @@ class SettingsDialog(QtWidgets.QDialog):
     def save(self) -> bool:
         """Write config.json and the keychain; show problems inline. True when all went in."""
         problems: List[str] = []
+        fresh = load_config()
         for page in self.pages.values():
-            problems.extend(page.apply_to(self.config))
+            problems.extend(page.apply_to(fresh))
         if problems:
             self._show_save_status(problems, "Nothing was saved: ")
             return False
         try:
-            save_config(self.config)
+            save_config(fresh)
         except OSError as exc:
-            self._show_save_status([f"Could not write {self.config.user_path}: {exc}"], "")
+            self._show_save_status([f"Could not write {fresh.user_path}: {exc}"], "")
             return False
         key_problems = self._save_keys()
         self.config = load_config()

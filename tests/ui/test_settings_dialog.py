@@ -431,3 +431,18 @@ def test_studio_locked_settings_are_read_only(monkeypatch: Any, tmp_path: Any,
     click(qtbot, dialog, "saveButton")
     assert dialog.result() == QtWidgets.QDialog.DialogCode.Accepted
     assert load_config().provider("ollama").base_url == "http://ollama.studio:11434"
+
+
+def test_save_keeps_what_another_writer_saved_meanwhile(make_dialog: Any, qtbot: Any) -> None:
+    """The chat panel (or a second Nuke) may save while the dialog is open: Save merges."""
+    from nuke_ai_panel.config import save_config
+
+    dialog = make_dialog()
+    other = load_config()
+    other.set("providers.openai.model", "gpt-from-the-panel")
+    save_config(other)
+    child(dialog, QtWidgets.QLineEdit, "baseUrlEdit_ollama").setText("http://127.0.0.1:11999")
+    assert dialog.save()
+    saved = load_config()
+    assert saved.provider("openai").model == "gpt-from-the-panel"
+    assert saved.provider("ollama").base_url == "http://127.0.0.1:11999"
