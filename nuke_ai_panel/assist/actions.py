@@ -1,11 +1,18 @@
 """Turn a finished helper answer into a proposed action with a preview, and apply it.
 
 Three actions: :class:`PasteNodes` (a .nk snippet, previewed as the nodes and connections
-it will create), :class:`RunPython` (code plus the risk scan; show-only when code
-execution is off) and :class:`SetExpression`. Proposing never touches the graph; only
-:func:`apply` does, as ONE named undo group, so the artist's confirm is the only way in
-and one Ctrl+Z is the way out. An answer that cannot be used becomes a :class:`NoAction`
-with a plain message, never an exception.
+it will create), :class:`RunPython` (code plus the risk scan) and :class:`SetExpression`.
+Proposing never touches the graph; only :func:`apply` does, as ONE named undo group, so
+the artist's confirm is the only way in and one Ctrl+Z is the way out. An answer that
+cannot be used becomes a :class:`NoAction` with a plain message, never an exception.
+
+A paste or an expression can run code too (``onCreate``, ``knobChanged``, ``[python ...]``
+in a label or an expression, Python buttons...): every action carries a
+:class:`~nuke_ai_panel.graph.risk.RiskReport`. When the settings turn code execution off,
+an action that would run code is still proposed and previewed, flagged items and all, but
+``allowed`` is False: the preview shows why and disables Apply, and :func:`apply` refuses
+it. (Shown-but-blocked rather than a bare NoAction, so the artist sees exactly which knob
+or call is the problem and can ask again or copy the harmless part.)
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Union
 
 from ..graph.host import Host, HostError
-from ..graph.risk import RiskReport, scan_code
+from ..graph.risk import RiskReport, scan_code, scan_expression, scan_nk
 from ..graph.snippets import (
     PYTHON_LANGS,
     NkPreview,
@@ -26,6 +33,8 @@ from .prompts import ANSWER_EXPRESSION, ANSWER_TEXT, HelperRequest, fix_code_req
 
 __all__ = [
     "CODE_OFF_NOTE",
+    "EXPRESSION_BLOCKED",
+    "PASTE_BLOCKED",
     "Action",
     "NoAction",
     "Outcome",
@@ -39,19 +48,41 @@ __all__ = [
 
 CODE_OFF_NOTE = ("Running code from the assistant is turned off in the settings "
                  "(allow_code_execution). The code is shown so you can read or copy it.")
+PASTE_BLOCKED = ("These nodes carry code that Nuke would run (flagged in the preview), so "
+                 "they cannot be pasted.")
+EXPRESSION_BLOCKED = "This expression runs code (flagged in the preview), so it cannot be set."
 EXPRESSION_LANGS = frozenset({"tcl", "expr", "expression", "nuke", ""})
 
 
 @dataclass(frozen=True)
 class PasteNodes:
+    """Paste ``snippet``. ``code_allowed`` is the allow_code_execution setting at proposal
+    time; ``allowed`` is whether Apply may run it (False when the snippet runs code and
+    code execution is off)."""
+
     title: str
     snippet: str
     preview: NkPreview
     connect_to: Optional[str] = None
+    code_allowed: bool = True
+    code_off_note: str = CODE_OFF_NOTE
     kind: str = field(default="paste", init=False)
 
+    @property
+    def risk(self) -> RiskReport:
+        return self.preview.risk
+
+    @property
+    def allowed(self) -> bool:
+        return self.code_allowed or self.risk.clean
+
+    @property
+    def disabled_note(self) -> str:
+        return "" if self.allowed else f"{PASTE_BLOCKED} {self.code_off_note}"
+
     def describe(self) -> str:
-        return self.preview.render()
+        text = self.preview.render()
+        return f"{self.disabled_note}\n{text}" if self.disabled_note else text
 
 
 @dataclass(frozen=True)
@@ -68,8 +99,9 @@ class RunPython:
         return RunPython(self.title, code, scan_code(code), self.allowed, self.disabled_note)
 
     def describe(self) -> str:
+        """The preview text for the code: the risk scan's findings, or why it won't run."""
         if self.risk.syntax_error:
-            return f"The code has a syntax error ({self.risk.syntax_error})."
+            return f"The code has a syntax error ({self.risk.syntax_error}); it will not run."
         if self.risk.clean:
             return "No risky calls found."
         return "Check before running:\n" + "\n".join(f"  {line}" for line in self.risk.summary())
@@ -77,14 +109,41 @@ class RunPython:
 
 @dataclass(frozen=True)
 class SetExpression:
+    """Set ``expression`` on ``node.knob``. The expression is scanned on construction
+    (``risk``), so an edited copy is always scanned again; ``allowed`` is False when it
+    runs code and ``code_allowed`` (the setting) is off."""
+
     title: str
     node: str
     knob: str
     expression: str
+    code_allowed: bool = True
+    code_off_note: str = CODE_OFF_NOTE
     kind: str = field(default="expression", init=False)
+    risk: RiskReport = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "risk", scan_expression(self.expression, self.node, self.knob))
+
+    @property
+    def allowed(self) -> bool:
+        return self.code_allowed or self.risk.clean
+
+    @property
+    def disabled_note(self) -> str:
+        return "" if self.allowed else f"{EXPRESSION_BLOCKED} {self.code_off_note}"
+
+    def with_expression(self, expression: str) -> "SetExpression":
+        """The same action for an expression the artist edited (scanned again)."""
+        return SetExpression(self.title, self.node, self.knob, expression, self.code_allowed,
+                             self.code_off_note)
 
     def describe(self) -> str:
-        return f"Set an expression on {self.node}.{self.knob}:\n  {self.expression}"
+        text = f"Set an expression on {self.node}.{self.knob}:\n  {self.expression}"
+        if self.risk.findings:
+            text += "\nCheck before applying:\n" + "\n".join(
+                f"  {line}" for line in self.risk.summary())
+        return f"{self.disabled_note}\n{text}" if self.disabled_note else text
 
 
 @dataclass(frozen=True)
@@ -135,28 +194,30 @@ def action_from_answer(answer: str, request: HelperRequest, host: Host,
         return None
     if not answer.strip():
         return NoAction("The answer is empty, so there is nothing to apply.")
+    note = "" if allow_code else disabled_note
     if request.expects == ANSWER_EXPRESSION:
-        return _expression(answer, request)
+        return _expression(answer, request, allow_code, note)
     snippet = extract_snippet(answer)
     if snippet is None:
         return NoAction("The answer has no ```nk node snippet or ```python code block, so "
                         "there is nothing to apply. Ask again, or copy what you need by hand.")
     if snippet.kind == "python":
-        return RunPython(request.undo_name, snippet.code, scan_code(snippet.code), allow_code,
-                         "" if allow_code else disabled_note)
-    return _paste(snippet.code, request, host)
+        return RunPython(request.undo_name, snippet.code, scan_code(snippet.code), allow_code, note)
+    return _paste(snippet.code, request, host, allow_code, note)
 
 
-def _paste(text: str, request: HelperRequest, host: Host) -> Union[PasteNodes, NoAction]:
+def _paste(text: str, request: HelperRequest, host: Host, allow_code: bool,
+           note: str) -> Union[PasteNodes, NoAction]:
     infos = host.all_nodes()
     target = request.connect_to if any(n.name == request.connect_to for n in infos) else None
     preview = preview_nk(text, [n.name for n in infos if n.parent is None], target)
     if not preview.ok:
         return NoAction(preview.error or "The node snippet contains no nodes. Nothing was changed.")
-    return PasteNodes(request.undo_name, text, preview, target)
+    return PasteNodes(request.undo_name, text, preview, target, allow_code, note or CODE_OFF_NOTE)
 
 
-def _expression(answer: str, request: HelperRequest) -> Union[SetExpression, NoAction]:
+def _expression(answer: str, request: HelperRequest, allow_code: bool,
+                note: str) -> Union[SetExpression, NoAction]:
     if not request.node or not request.knob:
         return NoAction("No knob was named for the expression.")
     blocks = code_blocks(answer)
@@ -176,7 +237,8 @@ def _expression(answer: str, request: HelperRequest) -> Union[SetExpression, NoA
     if "\n" in expression:
         return NoAction("The answer has more than one line of expression; copy the part you "
                         "want into the knob by hand.")
-    return SetExpression(request.undo_name, request.node, request.knob, expression)
+    return SetExpression(request.undo_name, request.node, request.knob, expression, allow_code,
+                         note or CODE_OFF_NOTE)
 
 
 class _RunFailed(Exception):
@@ -192,8 +254,9 @@ def apply(host: Host, action: Action) -> Outcome:
     the model wrote: a failure is an Outcome with the message or traceback, and the group
     is cancelled so the graph is exactly as it was. A paste previewed as unconnected clears
     the selection first, since Nuke's paste wires to whatever is selected."""
-    if isinstance(action, RunPython) and not action.allowed:
-        return Outcome(False, action.title, message=action.disabled_note or CODE_OFF_NOTE)
+    refused = _refusal(action)
+    if refused:
+        return Outcome(False, action.title, message=refused)
     before = _names(host)
     note = output = ""
     try:
@@ -224,6 +287,18 @@ def apply(host: Host, action: Action) -> Outcome:
     created = [n for n in after if n not in before]
     deleted = [n for n in before if n not in after]
     return Outcome(True, action.title, created, deleted, output=output, message=note)
+
+
+def _refusal(action: Action) -> str:
+    """Why ``action`` may not run, or "". Scans the paste text again rather than trusting
+    the preview it was built with: with code execution off, nothing that runs code gets in."""
+    if isinstance(action, RunPython):
+        return "" if action.allowed else (action.disabled_note or CODE_OFF_NOTE)
+    if not action.allowed:
+        return action.disabled_note
+    if isinstance(action, PasteNodes) and not action.code_allowed and scan_nk(action.snippet).findings:
+        return f"{PASTE_BLOCKED} {action.code_off_note}"
+    return ""
 
 
 def _names(host: Host) -> List[str]:

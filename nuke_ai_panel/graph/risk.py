@@ -30,6 +30,7 @@ import re
 from typing import Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 from .nk_lexer import Command, NkParseError, Word, decode_value, is_braced, split_commands, split_words
+from .nkscript import parse_script
 
 __all__ = [
     "CALLBACK_KNOBS",
@@ -246,14 +247,15 @@ class Finding(NamedTuple):
 
     @property
     def where(self) -> str:
+        """``Node.knob`` for a node-script finding (column -1), else the call."""
+        if self.column >= 0:
+            return self.call
         if self.node and self.knob:
             return f"{self.node}.{self.knob}"
         return self.node or self.knob or "top-level command"
 
     def describe(self) -> str:
-        if self.node or self.knob or not self.call or self.column < 0:
-            return f"line {self.line}: {self.where} - {self.reason}"
-        return f"line {self.line}: {self.call} - {self.reason}"
+        return f"line {self.line}: {self.where} - {self.reason}"
 
 
 class RiskReport(NamedTuple):
@@ -275,17 +277,6 @@ class RiskReport(NamedTuple):
 
     def for_node(self, name: str) -> List[Finding]:
         return [f for f in self.findings if f.node == name]
-
-
-def _dotted(node: ast.AST) -> Optional[str]:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def _const_str(node: Optional[ast.AST]) -> Optional[str]:
@@ -363,7 +354,7 @@ class _Scanner(ast.NodeVisitor):
         for alias in node.names:
             local = alias.asname or alias.name.split(".")[0]
             self.aliases[local] = alias.name if alias.asname else alias.name.split(".")[0]
-            self.modules.add(local)
+            self.modules.add(alias.name.split(".")[0])
             self._flag_module(node, alias.name)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
@@ -381,6 +372,7 @@ class _Scanner(ast.NodeVisitor):
                 continue
             full = f"{module}.{alias.name}" if module else alias.name
             self.aliases[alias.asname or alias.name] = full
+            self.modules.add(full.split(".")[0])
             self._flag_module(node, full if full in _RISKY_MODULES else module)
 
     def _flag_module(self, node: ast.AST, module: str) -> None:
@@ -410,10 +402,7 @@ class _Scanner(ast.NodeVisitor):
             return self._resolve_call(node)
         if isinstance(node, ast.Subscript):
             base = self.resolve(node.value)
-            index = node.slice
-            if isinstance(index, ast.Index):  # Python 3.8 wraps subscripts  # pragma: no cover
-                index = index.value  # type: ignore[attr-defined]
-            key = _const_str(index)
+            key = _const_str(node.slice)
             if base in _MODULE_TABLES:
                 return key if key else "?"
             if base and base.endswith(".__dict__"):
@@ -464,8 +453,7 @@ class _Scanner(ast.NodeVisitor):
         if not name or name.startswith("?"):
             return False
         head = name.split(".")[0].split("(")[0]
-        return head in self.modules or head in _KNOWN_MODULES or (
-            head in self.aliases and self.aliases[head].split(".")[0] in _KNOWN_MODULES)
+        return head in self.modules or head in _KNOWN_MODULES
 
     # -- assignments -----------------------------------------------------------------------
 
@@ -546,8 +534,8 @@ class _Scanner(ast.NodeVisitor):
         if hit is None and receiver is not None and receiver.startswith("?"):
             hit = _DYNAMIC_ONLY.get(attr)
         if hit:
-            self.add(node, hit[0], _source(func), hit[1] + " (the scan could not tell what it "
-                     "is called on)" if dynamic else hit[1])
+            reason = hit[1] + (" (the scan could not tell what it is called on)" if dynamic else "")
+            self.add(node, hit[0], _source(func), reason)
 
     def _check_special(self, node: ast.Call, name: Optional[str]) -> None:
         if name in _GETATTR and len(node.args) >= 2:
@@ -579,10 +567,7 @@ class _Scanner(ast.NodeVisitor):
     def _knob_of(receiver: ast.AST) -> Optional[str]:
         key: Optional[str] = None
         if isinstance(receiver, ast.Subscript):
-            index = receiver.slice
-            if isinstance(index, ast.Index):  # pragma: no cover - Python 3.8
-                index = index.value  # type: ignore[attr-defined]
-            key = _const_str(index)
+            key = _const_str(receiver.slice)
         elif (isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute)
               and receiver.func.attr == "knob" and receiver.args):
             key = _const_str(receiver.args[0])
@@ -617,9 +602,10 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and "[" in node.value:
-            for severity, reason, excerpt, _ in scan_tcl(node.value):
-                self.add(node, WARNING if severity == WARNING else DANGER, excerpt,
-                         f"text with a TCL command that {reason} when Nuke evaluates it")
+            for _, reason, excerpt, _ in scan_tcl(node.value):
+                self.add(node, WARNING, excerpt,
+                         f"text holding a TCL command that {reason} once Nuke evaluates it "
+                         "(as a label, path or expression)")
 
     def _check_open(self, node: ast.Call, name: str) -> None:
         mode_node: Optional[ast.AST] = node.args[1] if len(node.args) > 1 else None
@@ -673,7 +659,7 @@ def _python_detail(code: str) -> str:
 # -- TCL and node scripts --------------------------------------------------------------------
 
 _CALLBACK_WHEN = {
-    "oncreate": "runs Python as soon as the node is pasted",
+    "oncreate": "runs Python as soon as the node is created (at once, on paste)",
     "ondestroy": "runs Python when the node is deleted",
     "knobchanged": "runs Python whenever a knob on the node changes",
     "updateui": "runs Python whenever Nuke redraws the node",
@@ -738,7 +724,8 @@ _TCL_FILE_WRITES = {"delete": DANGER, "rename": WARNING, "copy": WARNING, "mkdir
 _WORD = re.compile(r"[^\s;\]]*")
 _SPACES = re.compile(r"\s*")
 _USER_KNOB = re.compile(r"addUserKnob\s*\{\s*(\d+)")
-_CALLBACK_WORD = re.compile(r"(?i)\b(" + "|".join(sorted(_CALLBACK_WHEN, key=len, reverse=True)) + r")\b")
+_CALLBACK_NAMES = "|".join(sorted(_CALLBACK_WHEN, key=len, reverse=True))
+_CALLBACK_WORD = re.compile(r"(?i)\b(" + _CALLBACK_NAMES + r")\b")
 
 
 def _excerpt(text: str, start: int = 0, limit: int = 70) -> str:
@@ -777,6 +764,7 @@ def scan_tcl(text: str, script: bool = False) -> List[Tuple[str, str, str, int]]
         starts.append((0, False))
     hits: List[Tuple[str, str, str, int]] = []
     seen: Set[int] = set()
+    starts.sort()
     for pos, bracket in starts:
         pos = _SPACES.match(text, pos).end()  # type: ignore[union-attr]
         if pos in seen:
@@ -817,8 +805,11 @@ def scan_tcl(text: str, script: bool = False) -> List[Tuple[str, str, str, int]]
 
 
 def scan_expression(expression: str, node: str = "", knob: str = "") -> RiskReport:
-    """Scan a knob expression: ``[python ...]``, ``[exec ...]`` and friends."""
+    """Scan a knob expression: ``[python ...]``, ``[exec ...]`` and friends (and a
+    callback knob as the target, whose value is Python)."""
     findings = []
+    if not node and not knob:
+        knob = "expression"
     if knob.lower() in _CALLBACK_WHEN:
         findings.append(Finding(1, -1, DANGER, _excerpt(expression), f"the {knob} knob "
                                 + _CALLBACK_WHEN[knob.lower()], node, knob))
@@ -863,10 +854,8 @@ class _NkScan:
                 if head.lower() in _TCL_COMMANDS:
                     severity, reason = _TCL_COMMANDS[head.lower()]
                     self.add(cmd.line, severity, _excerpt(cmd.text),
-                             f"'{head}' is a TCL command, not a node: pasting {reason[:-1]}s "
-                             "it" if reason.startswith("runs") else
-                             f"'{head}' is a TCL command, not a node: pasting runs it ({reason})",
-                             label, "")
+                             f"'{head} {{...}}' is the TCL command {head}, not a node: pasting "
+                             f"runs it ({reason})", label, "")
                 self._body(body, label)
             else:
                 self._command(cmd)
@@ -897,9 +886,6 @@ class _NkScan:
         for severity, reason, excerpt, offset in scan_tcl(cmd.text, script=True):
             self.add(cmd.line + cmd.text.count("\n", 0, offset), severity, excerpt,
                      reason + " (a top-level TCL command: pasting runs it)", "", "")
-        if head == "knob" and _CALLBACK_WORD.search(cmd.words[1].raw if len(cmd.words) > 1 else ""):
-            self.add(cmd.line, DANGER, _excerpt(cmd.text),
-                     "sets a callback knob, whose Python runs later", "", "")
         if head == "in" and len(cmd.words) >= 3 and is_braced(cmd.words[-1].raw):
             inner = cmd.words[-1]
             try:
@@ -962,10 +948,7 @@ def _pairs(body: Word) -> List[Tuple[Word, Optional[Word]]]:
             for i in range(0, len(words), 2)]
 
 
-_RAW_CALLBACK = re.compile(
-    r"(?i)(?:^|[\s{])(" + "|".join(sorted(_CALLBACK_WHEN, key=len, reverse=True))
-    + r")\s+(?!\"\"|\{\})\S"
-)
+_RAW_CALLBACK = re.compile(r"(?i)(?:^|[\s{])(" + _CALLBACK_NAMES + r")\s+(?!\"\"|\{\})\S")
 
 
 def _raw_scan(text: str) -> List[Finding]:
@@ -1001,8 +984,6 @@ def scan_nk(text: str, names: Optional[Iterable[Tuple[str, str]]] = None) -> Ris
         findings = _raw_scan(text)
         return RiskReport(sorted(findings, key=lambda f: f.line))
     if names is None:
-        from .nkscript import parse_script  # local: nkscript is heavier and not always needed
-
         try:
             names = [(n.full_name, n.node_class) for n in parse_script(text, paste=True).nodes]
         except NkParseError:

@@ -3,7 +3,11 @@
 A "build" answer carries a ```nk (or ```tcl) block of Nuke script text, or a ```python
 block. The .nk preview parses the snippet the way a paste would and lists the nodes,
 their key knobs and the connections to be made; a parse error becomes a plain message
-instead. The Python preview carries the risk scan.
+instead. Pasting can run code (``onCreate`` at once, ``knobChanged``/``autolabel``/render
+callbacks, ``[python ...]`` in any knob, Python buttons later), so the preview carries
+:func:`~.risk.scan_nk`'s findings and lists every flagged knob with its reason, however
+many knobs a node has. (Python answers are previewed by the action itself:
+``RunPython.describe`` over :func:`~.risk.scan_code`.)
 """
 
 from __future__ import annotations
@@ -16,19 +20,18 @@ from .context import summarise_value
 from .nk_lexer import NkParseError, decode_value
 from .nk_model import PASTE_INPUT, unique_name
 from .nkscript import parse_script
-from .risk import RiskReport, scan_code
+from .risk import Finding, RiskReport, scan_nk
 
 __all__ = [
     "CodeBlock",
     "Snippet",
     "PreviewNode",
     "NkPreview",
-    "PythonPreview",
+    "MAX_PREVIEW_KNOBS",
     "code_blocks",
     "extract_snippet",
     "looks_like_nk",
     "preview_nk",
-    "preview_python",
 ]
 
 NK_LANGS = frozenset({"nk", "nuke", "tcl", "nukescript", "nk-script"})
@@ -51,6 +54,8 @@ _INPUT_LABELS = {
 MULTI_INPUT_CLASSES = frozenset(
     set(_INPUT_LABELS) | {"Switch", "AddMix", "Difference", "ZMerge", "IBKGizmoV3", "IBKColourV3", "Keylight"}
 )
+MAX_PREVIEW_KNOBS = 6
+"""Ordinary knobs listed per node; knobs flagged as running code are listed on top of these."""
 
 
 class CodeBlock(NamedTuple):
@@ -129,6 +134,8 @@ class PreviewNode(NamedTuple):
     knobs: List[Tuple[str, str]]
     inputs: List[Optional[str]]
     parent: Optional[str]
+    flagged: Tuple[Finding, ...] = ()
+    """What on this node runs code (always listed; its knobs come first in ``knobs``)."""
 
 
 class NkPreview(NamedTuple):
@@ -136,19 +143,40 @@ class NkPreview(NamedTuple):
     connections: List[Tuple[str, str, str]]
     warnings: List[str]
     error: Optional[str] = None
+    risk: RiskReport = RiskReport([])
+    """Everything in the snippet that runs code, with the names the nodes will be pasted as."""
 
     @property
     def ok(self) -> bool:
         return self.error is None and bool(self.nodes)
 
+    @property
+    def runs_code(self) -> bool:
+        return bool(self.risk.findings)
+
+    def unattached(self) -> List[Finding]:
+        """Flagged items that belong to no listed node (top-level TCL commands, Root)."""
+        names = {n.name for n in self.nodes}
+        return [f for f in self.risk.findings if f.node not in names]
+
     def render(self) -> str:
         if self.error:
             return self.error
-        lines = [f"Nodes to be created ({len(self.nodes)}):"]
+        lines = []
+        if self.runs_code:
+            lines.append(f"Check before pasting: this snippet runs code in Nuke "
+                         f"({len(self.risk.findings)} flagged below).")
+        lines.append(f"Nodes to be created ({len(self.nodes)}):")
         for n in self.nodes:
             where = f" in {n.parent}" if n.parent else ""
             knobs = ", ".join(f"{k} {v}" for k, v in n.knobs)
             lines.append(f"  {n.name} ({n.node_class}){where}" + (f": {knobs}" if knobs else ""))
+            lines.extend(f"    {f.severity}: {f.knob or 'the node itself'} (line {f.line}) - "
+                         f"{f.reason}" for f in n.flagged)
+        other = self.unattached()
+        if other:
+            lines.append("Other code in the snippet:")
+            lines.extend(f"  {f.severity}: {f.describe()}" for f in other)
         if self.connections:
             lines.append("Connections:")
             lines.extend(f"  {src} -> {dst} ({label})" for src, dst, label in self.connections)
@@ -200,16 +228,22 @@ def preview_nk(text: str, existing_names: Iterable[str] = (), target: Optional[s
             return renamed[head] + ref[len(head):]
         return ref
 
+    scanned = scan_nk(text, [(n.full_name, n.node_class) for n in script.nodes])
+    risk = RiskReport([f._replace(node=shown(f.node)) if f.node else f for f in scanned.findings])
     nodes = []
     connections = []
     for n in script.nodes:
-        knobs = [
-            (k, _short(v, k))
-            for k, v in script.effective_knobs(n).items()
-            if k not in _HIDDEN_KNOBS
-        ][:6]
         name = shown(n.full_name)
-        nodes.append(PreviewNode(name, n.node_class, knobs, list(n.inputs), n.parent and shown(n.parent)))
+        flagged = tuple(risk.for_node(name))
+        flagged_knobs = {f.knob for f in flagged}
+        values = script.effective_knobs(n)
+        knobs = [(k, _short(v, k)) for k, v in values.items() if k in flagged_knobs] + [
+            (k, _short(v, k))
+            for k, v in values.items()
+            if k not in _HIDDEN_KNOBS and k not in flagged_knobs
+        ][:MAX_PREVIEW_KNOBS]
+        nodes.append(PreviewNode(name, n.node_class, knobs, list(n.inputs), n.parent and shown(n.parent),
+                                 flagged))
         for index, ref in enumerate(n.inputs):
             if ref == PASTE_INPUT:
                 source = f"{target} (selected)" if target else None
@@ -225,20 +259,4 @@ def preview_nk(text: str, existing_names: Iterable[str] = (), target: Optional[s
             warnings.append(
                 f"{name} ({n.node_class}) has no 'inputs' line, so Nuke connects only its first input"
             )
-    return NkPreview(nodes, connections, warnings)
-
-
-class PythonPreview(NamedTuple):
-    code: str
-    risk: RiskReport
-
-    def render(self) -> str:
-        if self.risk.syntax_error:
-            return f"The code has a syntax error ({self.risk.syntax_error}); it will not run."
-        if self.risk.clean:
-            return "No risky calls found."
-        return "Check before running:\n" + "\n".join(f"  {line}" for line in self.risk.summary())
-
-
-def preview_python(code: str) -> PythonPreview:
-    return PythonPreview(code, scan_code(code))
+    return NkPreview(nodes, connections, warnings, None, risk)

