@@ -212,17 +212,22 @@ class Script:
             if d.parent:
                 d.parent = mapping.get(d.parent, d.parent)
 
-    def remove(self, full_names: Iterable[str]) -> None:
-        """Delete nodes (groups take their members); inputs that pointed at them go empty,
-        and a deleted clone original hands its knobs to its first surviving clone."""
-        doomed: Set[str] = set(full_names)
+    def with_members(self, full_names: Iterable[str]) -> Set[str]:
+        """``full_names`` plus every node inside any group among them, at any depth."""
+        chosen: Set[str] = set(full_names)
         for n in self.nodes:
             parent = n.parent
             while parent:
-                if parent in doomed:
-                    doomed.add(n.full_name)
+                if parent in chosen:
+                    chosen.add(n.full_name)
                     break
                 parent = parent_of(parent)
+        return chosen
+
+    def remove(self, full_names: Iterable[str]) -> None:
+        """Delete nodes (groups take their members); inputs that pointed at them go empty,
+        and a deleted clone original hands its knobs to its first surviving clone."""
+        doomed = self.with_members(full_names)
         survivors = [n for n in self.nodes if n.full_name not in doomed]
         by_name = {n.full_name: n for n in self.nodes}
         promoted: Dict[str, str] = {}

@@ -196,14 +196,7 @@ def extract_nodes(script: Script, names: Sequence[str]) -> Script:
     first input from outside the selection becomes the paste input, others go empty,
     and a clone whose original is left out becomes a plain copy."""
     index = script.index()
-    chosen: Set[str] = {name for name in names if name in index}
-    for n in script.nodes:
-        parent = n.parent
-        while parent:
-            if parent in chosen:
-                chosen.add(n.full_name)
-                break
-            parent = parent.rsplit(".", 1)[0] if "." in parent else None
+    chosen = script.with_members(name for name in names if name in index)
     picked = [n for n in script.nodes if n.full_name in chosen]
     tops = [n for n in picked if n.parent not in chosen]
     top_names = {n.full_name for n in tops}

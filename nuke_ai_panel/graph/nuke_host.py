@@ -15,7 +15,6 @@ import io
 import os
 import tempfile
 import threading
-import traceback
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 from .dialogs import non_blocking_dialogs
@@ -23,7 +22,7 @@ from .host import HostError, NodeError, NodeInfo, RunResult
 from .nk_lexer import encode_value
 from .nk_model import parent_of
 from .nk_root import COLOUR_KNOBS, root_info_from_knobs
-from .script_host import MODEL_CODE_FILENAME, model_traceback
+from .run_code import run_in_undo
 
 __all__ = ["NukeHost"]
 
@@ -312,29 +311,16 @@ class NukeHost:
         return self._call(self._run_python, code)
 
     def _run_python(self, code: str) -> RunResult:
-        try:
-            compiled = compile(code, MODEL_CODE_FILENAME, "exec")
-        except SyntaxError as exc:
-            return RunResult(False, "", "".join(traceback.format_exception_only(type(exc), exc)))
         nuke = self.nuke
         out = io.StringIO()
         replacements = non_blocking_dialogs(lambda text: out.write(text + "\n"))
         saved = {name: getattr(nuke, name) for name in replacements if hasattr(nuke, name)}
-        namespace = {"__name__": "__main__", "nuke": nuke}
         for name, fn in replacements.items():
             setattr(nuke, name, fn)
         try:
-            self._begin_undo("Run Python")
-            try:
-                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                    exec(compiled, namespace)
-            except KeyboardInterrupt:
-                self._cancel_undo()
-                raise
-            except BaseException as exc:
-                self._cancel_undo()
-                return RunResult(False, out.getvalue(), model_traceback(exc, code))
-            self._end_undo()
+            return run_in_undo(code, {"__name__": "__main__", "nuke": nuke}, out,
+                               lambda: self._begin_undo("Run Python"), self._end_undo,
+                               self._cancel_undo)
         finally:
             for name in replacements:
                 if name in saved:
@@ -342,4 +328,3 @@ class NukeHost:
                 else:
                     with contextlib.suppress(AttributeError):
                         delattr(nuke, name)
-        return RunResult(True, out.getvalue(), "")

@@ -13,7 +13,6 @@ import io
 import os
 import tempfile
 import threading
-import traceback
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .host import HostError, NodeError, NodeInfo, RunResult
@@ -31,10 +30,10 @@ from .nk_root import root_info_from_knobs
 from .nk_values import expression_raw, to_raw
 from .nk_writer import extract_nodes, write_script
 from .nkscript import load_script, parse_script
+from .run_code import MODEL_CODE_FILENAME, model_traceback, run_in_undo
 
 __all__ = ["ScriptHost", "MODEL_CODE_FILENAME", "model_traceback"]
 
-MODEL_CODE_FILENAME = "<model code>"
 CLONE_OWN_KNOBS = frozenset({"xpos", "ypos"})
 _READ_CLASSES = frozenset({"Read", "DeepRead", "ReadGeo", "ReadGeo2"})
 
@@ -433,40 +432,8 @@ class ScriptHost:
         exception the graph is put back as it was and the traceback is returned."""
         from .nuke_facade import NukeFacade
 
-        try:
-            compiled = compile(code, MODEL_CODE_FILENAME, "exec")
-        except SyntaxError as exc:
-            return RunResult(False, "", "".join(traceback.format_exception_only(type(exc), exc)))
         out = io.StringIO()
-        facade = NukeFacade(self, out)
-        namespace = facade.exec_namespace()
+        namespace = NukeFacade(self, out).exec_namespace()
         with self._lock:
-            self.begin_undo("Run Python")
-            try:
-                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                    exec(compiled, namespace)
-            except KeyboardInterrupt:
-                self.cancel_undo()
-                raise
-            except BaseException as exc:
-                self.cancel_undo()
-                return RunResult(False, out.getvalue(), model_traceback(exc, code))
-            self.end_undo()
-        return RunResult(True, out.getvalue(), "")
-
-
-def model_traceback(exc: BaseException, code: str) -> str:
-    """A traceback showing only the model's own lines (not the host's internals)."""
-    lines = code.splitlines()
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == MODEL_CODE_FILENAME]
-    out = ["Traceback (most recent call last):\n"]
-    for f in frames:
-        out.append(f'  File "{MODEL_CODE_FILENAME}", line {f.lineno}, in {f.name}\n')
-        if f.lineno and 0 < f.lineno <= len(lines):
-            out.append(f"    {lines[f.lineno - 1].strip()}\n")
-    if isinstance(exc, SystemExit):
-        out.append(f"SystemExit: the code called exit ({exc.code!r})\n")
-    else:
-        out.extend(traceback.format_exception_only(type(exc), exc))
-    return "".join(out)
-
+            return run_in_undo(code, namespace, out, lambda: self.begin_undo("Run Python"),
+                               self.end_undo, self.cancel_undo)
