@@ -4,8 +4,9 @@
 ``[{"node", "kind", "name", "suggestion"}]`` in script order, kinds:
 
 * ``unknown_class``: a class Nuke does not have, with the nearest known class. A class
-  that is far from every known class is taken for a gizmo or plug-in on the artist's
-  plugin path and is not reported (its knobs are not checked either), unless
+  more than two edits from every known class (``CryptomatteMulti``, ``NST_Glow``) is
+  taken for a gizmo or plug-in on the artist's plugin path and is not reported (its
+  knobs are not checked either), unless
   ``strict_classes`` is set or a live catalogue (the running Nuke, which knows its
   gizmos) says it does not exist.
 * ``unknown_knob``: a knob its class does not have, with the nearest knob of the class.
@@ -98,9 +99,21 @@ def lint_script(script: Script, *, nuke_version: Optional[str] = None, cat: Opti
 
 def _unknown_class(node: Node, cat: Catalogue, version: str, strict: bool) -> Optional[Dict[str, Optional[str]]]:
     suggestion = cat.nearest_class(node.node_class, version)
-    if suggestion is None and not strict:
+    if not strict and not _likely_typo(node.node_class, suggestion):
         return None
     return _finding(node.full_name, "unknown_class", node.node_class, suggestion)
+
+
+def _likely_typo(name: str, suggestion: Optional[str]) -> bool:
+    """A misspelt built-in class (``Blurr``, ``grade``, ``Merge``) rather than a gizmo
+    named after one (``CryptomatteMulti``): at most two edits away."""
+    from .catalogue import _CONFUSIONS, edit_distance
+
+    if suggestion is None:
+        return False
+    if name.lower() == suggestion.lower() or _CONFUSIONS.get(name.lower()) == suggestion:
+        return True
+    return edit_distance(name.lower(), suggestion.lower(), 2) <= 2
 
 
 def _user_names(definitions: List[str]) -> Set[str]:
