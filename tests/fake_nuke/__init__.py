@@ -27,7 +27,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from nuke_ai_panel.graph.dialogs import BLOCKING_DIALOGS
 from nuke_ai_panel.graph.nk_lexer import decode_value
-from nuke_ai_panel.graph.nuke_facade import FacadeKnob, FacadeRoot, NukeFacade
+from nuke_ai_panel.graph.nuke_facade import FacadeKnob, FacadeNode, FacadeRoot, NukeFacade
 from nuke_ai_panel.graph.script_host import ScriptHost
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "MainThreadDeadlock",
     "BlockingDialogError",
     "install",
+    "FakeNodeClass",
 ]
 
 
@@ -97,6 +98,71 @@ class _FakeRoot(FacadeRoot):
 
     def knobs(self) -> Dict[str, FacadeKnob]:
         return {k: self.knob(k) for k in self._facade._host.script.root}
+
+    def modified(self) -> bool:
+        return self._facade.script_modified
+
+    def setModified(self, modified: bool) -> None:
+        self._facade.script_modified = bool(modified)
+
+
+class FakeNodeClass:
+    """What the fake Nuke knows of one node class, for code that inspects fresh nodes:
+    its knobs as ``{name: (knob class, default script text)}`` and its inputs
+    (``maxInputs()``, and ``optionalInput()``: the first mask input, -1 for none)."""
+
+    def __init__(self, knobs: Dict[str, Tuple[str, str]], max_inputs: int = 1, optional_input: int = -1) -> None:
+        self.knobs = dict(knobs)
+        self.max_inputs = max_inputs
+        self.optional_input = optional_input
+
+
+class _FakeKnob(FacadeKnob):
+    def Class(self) -> str:
+        spec = self._owner._class_spec()
+        if spec is not None and self._name in spec.knobs:
+            return spec.knobs[self._name][0]
+        return "String_Knob" if self._name == "name" else "Unknown_Knob"
+
+    def toScript(self) -> str:
+        raw = self._owner._raw(self._name)
+        if raw is None:
+            spec = self._owner._class_spec()
+            if spec is not None and self._name in spec.knobs:
+                return spec.knobs[self._name][1]
+            return ""
+        return raw
+
+
+class _FakeNode(FacadeNode):
+    """A node handle that also knows its class's knobs and inputs (like Nuke, a fresh
+    node lists every knob of its class, not only the ones set)."""
+
+    def _class_spec(self) -> Optional[FakeNodeClass]:
+        registry = getattr(self._facade, "node_classes", None)
+        return registry.get(self._live().node_class) if registry else None
+
+    def knob(self, name: Any) -> FacadeKnob:
+        self._live()
+        return _FakeKnob(self._facade, self, str(name))
+
+    def knobs(self) -> Dict[str, FacadeKnob]:
+        names = list(super().knobs())
+        spec = self._class_spec()
+        if spec is not None:
+            names += [k for k in spec.knobs if k not in names]
+        return {k: _FakeKnob(self._facade, self, k) for k in names}
+
+    def maxInputs(self) -> int:
+        spec = self._class_spec()
+        return spec.max_inputs if spec is not None else 1
+
+    def minInputs(self) -> int:
+        return 0
+
+    def optionalInput(self) -> int:
+        spec = self._class_spec()
+        return spec.optional_input if spec is not None else -1
 
 
 class FakeMenu:
@@ -188,6 +254,12 @@ class FakeNuke(NukeFacade):
         self.plugin_paths: List[str] = []
         self.closed: List[str] = []
         self.Undo = self._fake_undo_class()
+        # Node classes the fake knows (None: any class name creates a node, as before);
+        # with a registry, an unknown class raises like Nuke ("X: unknown command").
+        self.node_classes: Optional[Dict[str, FakeNodeClass]] = None
+        self.undo_enabled = True
+        self.script_modified = False
+        self.created: List[Tuple[str, bool]] = []
 
     @property
     def host(self) -> ScriptHost:
@@ -370,11 +442,13 @@ class FakeNuke(NukeFacade):
 
             @staticmethod
             def disable() -> None:
-                return None
+                fake._guard("Undo.disable")
+                fake.undo_enabled = False
 
             @staticmethod
             def enable() -> None:
-                return None
+                fake._guard("Undo.enable")
+                fake.undo_enabled = True
 
         return Undo
 
@@ -383,6 +457,31 @@ class FakeNuke(NukeFacade):
     def root(self) -> FacadeRoot:
         self._guard("root")
         return _FakeRoot(self)
+
+    def _wrap(self, full_name: str) -> FacadeNode:
+        return _FakeNode(self, self._host.node(full_name))
+
+    def _make(self, node_class: str, knob_values: Dict[str, Any], inputs: Any) -> FacadeNode:
+        self._guard("createNode")
+        if self.node_classes is not None and node_class not in self.node_classes:
+            raise RuntimeError(f"{node_class}: unknown command")
+        self.created.append((node_class, self.undo_enabled))
+        self.script_modified = True
+        with self._undo_unless_disabled():
+            return super()._make(node_class, knob_values, inputs)
+
+    def delete(self, node: FacadeNode) -> None:
+        with self._undo_unless_disabled():
+            super().delete(node)
+        self.script_modified = True
+
+    @contextlib.contextmanager
+    def _undo_unless_disabled(self) -> Iterator[None]:
+        """Like Nuke, nothing done between ``Undo.disable()`` and ``enable()`` is recorded."""
+        steps = len(self._host.undo_names())
+        yield
+        if not self.undo_enabled:
+            del self._host._undo[steps:]
 
     def set_error(self, name: str, error: Optional[str]) -> None:
         """Test helper: make ``node.hasError()`` true with this message."""
