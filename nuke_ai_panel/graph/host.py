@@ -19,7 +19,7 @@ from typing import (
     runtime_checkable,
 )
 
-__all__ = ["Host", "HostError", "NodeInfo", "NodeError", "RunResult"]
+__all__ = ["Host", "HostError", "NodeInfo", "NodeError", "NodeKnobs", "RunResult"]
 
 
 class HostError(RuntimeError):
@@ -38,6 +38,27 @@ class NodeError(NamedTuple):
     name: str
     node_class: str
     error: str
+
+
+class NodeKnobs(NamedTuple):
+    """A node's knobs as the host knows them (``Host.node_knobs``).
+
+    ``names``: every knob the host knows the node has. ``complete`` says whether that is
+    all of them: True in Nuke (``node.knobs()``), False for the in-memory host, which only
+    knows the knobs the script sets (plus ``name`` and user knobs); a knob left at its
+    default is absent there. ``values``: the requested knobs' current values as .nk text
+    (``knob.toScript()``); a knob at its default in the in-memory host has no entry.
+    ``max_inputs``: how many inputs the node takes, when the host knows (Nuke's
+    ``node.maxInputs()``), else None. ``types``: knob class names where known
+    (``"WH_Knob"``).
+    """
+
+    node_class: str
+    names: List[str]
+    values: Dict[str, str]
+    complete: bool
+    max_inputs: Optional[int] = None
+    types: Optional[Dict[str, str]] = None
 
 
 class RunResult(NamedTuple):
@@ -69,11 +90,30 @@ class Host(Protocol):
     def set_knob(self, node: str, knob: str, value: Any, expression: bool = False) -> None:
         ...
 
+    def node_knobs(self, name: str, knobs: Optional[Sequence[str]] = None) -> NodeKnobs:
+        """The node's knob names, and the values of ``knobs`` (all when None).
+        HostError for an unknown node."""
+
+    def set_input(self, node: str, index: int, source: Optional[str]) -> None:
+        """Connect input ``index`` of ``node`` to ``source`` (None disconnects).
+        HostError for an unknown node or a connection Nuke refuses (a loop)."""
+
+    def delete_nodes(self, names: Sequence[str]) -> None:
+        """Delete the nodes (a group takes its members). HostError for an unknown node."""
+
     def nodes_in_error(self) -> List[NodeError]:
         ...
 
     def undo_group(self, name: str) -> ContextManager[None]:
         """One named undo step around the block; cancelled if the block raises."""
+
+    def undo(self, expect: Optional[str] = None) -> Optional[str]:
+        """Undo the last undo step (Ctrl+Z) and return its name; None when there is none.
+        With ``expect``, only if the last step has that name: HostError otherwise, and
+        nothing is undone (so something the artist did since is never undone by mistake)."""
+
+    def undo_names(self) -> List[str]:
+        """The names of the undo steps, oldest first (the last is what Ctrl+Z undoes)."""
 
     def run_python(self, code: str) -> RunResult:
         """Run model-written code with nuke.message/ask/getInput made non-blocking."""

@@ -18,7 +18,7 @@ import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 from .dialogs import non_blocking_dialogs
-from .host import HostError, NodeError, NodeInfo, RunResult
+from .host import HostError, NodeError, NodeInfo, NodeKnobs, RunResult
 from .nk_lexer import encode_value
 from .nk_model import parent_of
 from .nk_root import COLOUR_KNOBS, root_info_from_knobs
@@ -27,6 +27,12 @@ from .run_code import run_in_undo
 __all__ = ["NukeHost"]
 
 _ROOT_TEXT_KNOBS = ("name", "fps", "first_frame", "last_frame", "proxy") + COLOUR_KNOBS
+
+
+def _ancestors(full_name: str) -> List[str]:
+    """``"A.B.C"`` -> ``["A.B", "A"]``: the groups that hold the node."""
+    parts = full_name.split(".")[:-1]
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
 def _on_main_thread() -> bool:
@@ -139,6 +145,32 @@ class NukeHost:
             self._call(self._cancel_undo)
             raise
         self._call(self._end_undo)
+
+    def undo(self, expect: Optional[str] = None) -> Optional[str]:
+        """Undo Nuke's last undo step (``nuke.Undo.undo()``), checking its name with
+        ``nuke.Undo.undoDescribe(0)`` first when ``expect`` is given (see ``Host.undo``)."""
+        return self._call(self._undo_last, expect)
+
+    def _undo_last(self, expect: Optional[str]) -> Optional[str]:
+        if self._undo_depth:
+            raise HostError("cannot undo while an undo group is open")
+        undo = self.nuke.Undo()
+        last = undo.undoDescribe(0) if undo.undoSize() > 0 else None
+        if expect is not None and last != expect:
+            raise HostError(f"the last undo step is {last!r}, not {expect!r}"
+                            if last is not None else f"nothing to undo, not {expect!r}")
+        if last is None:
+            return None
+        undo.undo()
+        return last
+
+    def undo_names(self) -> List[str]:
+        """Nuke's undo steps (``undoDescribe(n)``, n = 0 the latest), oldest first."""
+        return self._call(self._undo_names)
+
+    def _undo_names(self) -> List[str]:
+        undo = self.nuke.Undo()
+        return [str(undo.undoDescribe(n)) for n in range(undo.undoSize() - 1, -1, -1)]
 
     # -- helpers (main thread only) ------------------------------------------------------
 
@@ -278,6 +310,51 @@ class NukeHost:
             self._in_undo(f"Set {knob}", lambda: k.setExpression(str(value)))
         else:
             self._in_undo(f"Set {knob}", lambda: k.setValue(value))
+
+    def node_knobs(self, name: str, knobs: Optional[Sequence[str]] = None) -> NodeKnobs:
+        """Every knob of the live node (``node.knobs()``), values by ``knob.toScript()``."""
+        return self._call(self._node_knobs, name, None if knobs is None else list(knobs))
+
+    def _node_knobs(self, name: str, wanted: Optional[List[str]]) -> NodeKnobs:
+        node = self._node(name)
+        table = node.knobs()
+        values: Dict[str, str] = {}
+        for knob in (list(table) if wanted is None else [k for k in wanted if k in table]):
+            with contextlib.suppress(Exception):
+                values[knob] = str(table[knob].toScript())
+        types = {k: str(v.Class()) for k, v in table.items() if callable(getattr(v, "Class", None))}
+        limit = getattr(node, "maxInputs", None)
+        return NodeKnobs(node.Class(), list(table), values, True,
+                         int(limit()) if callable(limit) else None, types)
+
+    def set_input(self, node: str, index: int, source: Optional[str]) -> None:
+        self._call(self._set_input, node, index, source)
+
+    def _set_input(self, node: str, index: int, source: Optional[str]) -> None:
+        target = self._node(node)
+        src = self._node(source) if source is not None else None
+
+        def connect() -> None:
+            if target.setInput(index, src) is False:  # Nuke's answer to a loop or a missing input
+                raise HostError(f"Nuke refused to connect {source} to input {index} of {node}")
+
+        self._in_undo("Connect", connect)
+
+    def delete_nodes(self, names: Sequence[str]) -> None:
+        self._call(self._delete_nodes, list(names))
+
+    def _delete_nodes(self, names: List[str]) -> None:
+        for name in names:
+            self._node(name)
+        chosen = set(names)
+        # a group's members go with it: deleting one after its group would touch a dead node
+        tops = [n for n in names if not any(p in chosen for p in _ancestors(n))]
+
+        def delete() -> None:
+            for name in tops:
+                self.nuke.delete(self._node(name))
+
+        self._in_undo("Delete", delete)
 
     def nodes_in_error(self) -> List[NodeError]:
         return self._call(self._nodes_in_error)

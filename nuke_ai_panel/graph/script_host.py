@@ -15,7 +15,7 @@ import tempfile
 import threading
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from .host import HostError, NodeError, NodeInfo, RunResult
+from .host import HostError, NodeError, NodeInfo, NodeKnobs, RunResult
 from .nk_lexer import NkParseError, decode_value
 from .nk_model import (
     PASTE_INPUT,
@@ -113,10 +113,15 @@ class ScriptHost:
                 raise
             self.end_undo()
 
-    def undo(self) -> Optional[str]:
+    def undo(self, expect: Optional[str] = None) -> Optional[str]:
+        """Undo the last step; with ``expect``, only if it has that name (see ``Host.undo``)."""
         with self._lock:
             if self._open:
                 raise HostError("cannot undo while an undo group is open")
+            if expect is not None and not self._undo:
+                raise HostError(f"nothing to undo, not {expect!r}")
+            if expect is not None and self._undo[-1][0] != expect:
+                raise HostError(f"the last undo step is {self._undo[-1][0]!r}, not {expect!r}")
             if not self._undo:
                 return None
             name, before = self._undo.pop()
@@ -185,6 +190,17 @@ class ScriptHost:
     def selected_nodes(self) -> List[NodeInfo]:
         with self._lock:
             return [self._info(n) for n in self._script.nodes if n.selected]
+
+    def node_knobs(self, name: str, knobs: Optional[Sequence[str]] = None) -> NodeKnobs:
+        """The knobs the script sets on the node (a clone's come from its original), plus
+        ``name`` and its user knobs: not every knob the class has (``complete`` False)."""
+        with self._lock:
+            n = self.node(name)
+            raw = {"name": n.name}
+            raw.update(self._script.effective_knobs(n))
+            names = list(raw) + [k for k in n.user_knob_names() if k not in raw]
+            wanted = raw if knobs is None else {k: raw[k] for k in knobs if k in raw}
+            return NodeKnobs(n.node_class, names, dict(wanted), False)
 
     def node_script(self, names: Sequence[str]) -> str:
         with self._lock:
@@ -376,7 +392,10 @@ class ScriptHost:
     ) -> List[str]:
         """Paste .nk text like ``nuke.nodePaste``: clashing names are renumbered (Blur1 ->
         Blur2), the snippet's dangling input wires to ``connect_to`` (default: the selected
-        node), and the pasted nodes become the selection."""
+        node), and the pasted nodes become the selection. Like ``NukeHost``, the nodes go
+        into ``connect_to``'s group unless ``parent`` says otherwise."""
+        if parent is None and connect_to is not None:
+            parent = parent_of(connect_to)
         try:
             snippet = parse_script(text, paste=True)
         except NkParseError as exc:
