@@ -19,6 +19,7 @@ The graph itself is a ``ScriptHost``, so it reads and writes real .nk text.
 from __future__ import annotations
 
 import contextlib
+import functools
 import queue
 import sys
 import threading
@@ -117,6 +118,25 @@ class FakeNodeClass:
         self.optional_input = optional_input
 
 
+# Nuke answers maxInputs() with a large number for classes that take any number of inputs.
+_ANY_NUMBER_OF_INPUTS = 10000
+
+
+@functools.lru_cache(maxsize=None)
+def _catalogue_class(node_class: str) -> Optional[FakeNodeClass]:
+    """What a real Nuke knows of a built-in class, from the shipped catalogue (None for a
+    class it does not list, which then behaves as before: one input, only set knobs)."""
+    from nuke_ai_panel.graph.catalogue import catalogue
+
+    info = catalogue().class_info(node_class)
+    if info is None or not info.complete:
+        return None
+    knobs = {k.name: (k.type or "Unknown_Knob", k.default or "") for k in info.knobs.values()}
+    limit = info.input_limit()
+    optional = info.max_inputs if info.masks and info.max_inputs is not None else -1
+    return FakeNodeClass(knobs, _ANY_NUMBER_OF_INPUTS if limit is None else limit, optional)
+
+
 class _FakeKnob(FacadeKnob):
     def Class(self) -> str:
         spec = self._owner._class_spec()
@@ -140,7 +160,10 @@ class _FakeNode(FacadeNode):
 
     def _class_spec(self) -> Optional[FakeNodeClass]:
         registry = getattr(self._facade, "node_classes", None)
-        return registry.get(self._live().node_class) if registry else None
+        node_class = self._live().node_class
+        if registry:
+            return registry.get(node_class)
+        return _catalogue_class(node_class)
 
     def knob(self, name: Any) -> FacadeKnob:
         self._live()
