@@ -9,7 +9,7 @@ whole turn.
 from __future__ import annotations
 
 from .apply import AppliedStep, TurnUndo, UndoReport, apply, reject
-from .class_info import ChainedClassInfo, ClassInfoSource, HostClassInfo
+from ..graph.class_facts import ChainedClassInfo, ClassInfoSource, HostClassInfo
 from .proposals import ConnectInput, DeleteNodes, KnobChange, Proposal, SetKnobs
 from .registry import AGENT, ASK, MODES, ToolRegistry
 from .results import DEFAULT_RESULT_BUDGET, REJECTED, ToolResult

@@ -15,7 +15,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from ..graph.context import compact_script, error_context
 from ..graph.host import Host, NodeInfo
-from .class_info import ChainedClassInfo, HostClassInfo, known_classes
+from ..graph.catalogue import nearest as nearest_class
+from ..graph.class_facts import classes_for, known_classes
 from .results import ToolResult, failed, succeeded
 from .specs import DEFAULT_LIST_LIMIT
 
@@ -181,17 +182,18 @@ def find_errors(host: Host, args: Dict[str, Any], budget: int) -> ToolResult:
 
 
 def node_class_info(host: Host, args: Dict[str, Any], budget: int, source: Any = None) -> ToolResult:
-    """What the class has, from ``source`` (then the host's own nodes), as JSON."""
+    """What the class has, from ``source``, the host's catalogue (live inside Nuke), then the
+    host's own nodes, as JSON."""
     wanted = args["class"]
-    chain = ChainedClassInfo(source, HostClassInfo(host))
+    chain = classes_for(host, source)
     info = chain.class_info(wanted)
     if info is None:
         same = [c for c in known_classes(chain) if c.lower() == wanted.lower()]
         if len(same) == 1:
             info = chain.class_info(same[0])
     if info is None:
-        close = nearest(wanted, known_classes(chain))
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        close = nearest_class(wanted, known_classes(chain))
+        hint = f" Did you mean {close}?" if close else ""
         return failed("node_class_info",
                       f"Nothing is known about a node class called '{wanted}': no node of that "
                       f"class is in the script and no catalogue knows it.{hint} Class names are "

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 from ..assist.actions import CODE_OFF_NOTE, PasteNodes, RunPython
+from ..graph.class_facts import ChainedClassInfo, check_knobs, classes_for, max_inputs
 from ..graph.host import Host, NodeInfo
 from ..graph.nk_model import parent_of, short_name
 from ..graph.nk_values import expression_raw, to_raw
 from ..graph.risk import scan_code
 from ..graph.snippets import preview_nk
-from .class_info import ChainedClassInfo, HostClassInfo, knob_names, max_inputs
 from .proposals import ConnectInput, DeleteNodes, KnobChange, Proposal, SetKnobs
-from .read_tools import nearest, unknown_names
+from .read_tools import unknown_names
 from .results import DEFAULT_RESULT_BUDGET, ToolResult, failed
 
 __all__ = ["WriteContext", "propose"]
@@ -44,7 +44,7 @@ class WriteContext:
     budget: int = DEFAULT_RESULT_BUDGET
 
     def classes(self) -> ChainedClassInfo:
-        return ChainedClassInfo(self.class_info, HostClassInfo(self.host))
+        return classes_for(self.host, self.class_info)
 
     def findings(self, nk_text: str) -> tuple:
         return tuple(self.lint(nk_text)) if self.lint is not None else ()
@@ -116,7 +116,7 @@ def set_knobs(ctx: WriteContext, args: Dict[str, Any]) -> Union[Proposal, ToolRe
     if problem:
         return _fail(ctx, "set_knobs", problem)
     state = ctx.host.node_knobs(node, knobs)
-    problems, warnings = _check_knobs(ctx, node, state, knobs)
+    problems, warnings = check_knobs(ctx.host, node, knobs, ctx.classes(), state)
     if problems:
         return _fail(ctx, "set_knobs", " ".join(problems))
     changes = [KnobChange(k, state.values.get(k), v) for k, v in values.items() if k != "name"]
@@ -145,36 +145,6 @@ def _name_problem(node: str, values: Dict[str, Any], exprs: Dict[str, str],
     if new in taken:
         return f"name: a node named {new} already exists there."
     return None
-
-
-def _check_knobs(ctx: WriteContext, node: str, state: Any, knobs: List[str]) -> tuple:
-    """(problems, warnings): a knob the node does not have is a problem when the host (live
-    Nuke) or a complete class-info source says so; when nothing can tell, a warning."""
-    problems: List[str] = []
-    warnings: List[str] = []
-    info: Any = None
-    looked = False
-    for knob in knobs:
-        if knob in state.names:
-            continue
-        if state.complete:
-            problems.append(_no_knob(node, state.node_class, knob, state.names))
-            continue
-        if not looked:
-            info, looked = ctx.classes().class_info(state.node_class), True
-        listed = knob_names(info)
-        if info and not info.get("partial") and listed is not None and knob not in listed:
-            problems.append(_no_knob(node, state.node_class, knob, sorted(listed)))
-        elif listed is None or knob not in listed:
-            warnings.append(f"{knob}: not set on {node} in this script, so it cannot be "
-                            f"checked here that {state.node_class} has this knob.")
-    return problems, warnings
-
-
-def _no_knob(node: str, node_class: str, knob: str, names: Sequence[str]) -> str:
-    close = nearest(knob, names)
-    hint = f" Did you mean {', '.join(close)}?" if close else ""
-    return f"{node} ({node_class}) has no knob named '{knob}'.{hint}"
 
 
 def _knob_snippet(node_class: str, node: str, changes: Sequence[KnobChange]) -> str:

@@ -9,7 +9,9 @@ host, when the request is built. A command that cannot be understood raises
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
+
+from ..graph.catalogue import nearest
 
 __all__ = [
     "COMMANDS",
@@ -117,21 +119,28 @@ def _known() -> str:
     return "Known commands: " + ", ".join(f"/{name}" for name in COMMANDS) + "."
 
 
-def resolve_target(target: str, node_names: Sequence[str],
-                   selected: Optional[str]) -> Tuple[str, str]:
-    """Split ``/expr``'s ``[NODE.]KNOB`` against the script's node names: the longest dotted
-    prefix naming a node is the node (``Group1.Blur1.size``), else the whole text is a knob
-    of the selected node (``translate.x``). Raises CommandError when neither works."""
+def resolve_target(target: str, node_names: Sequence[str], selected: Optional[str],
+                   is_knob: Callable[[str, str], Optional[bool]]) -> Tuple[str, str]:
+    """Split ``/expr``'s ``[NODE.]KNOB`` against the script's node names.
+
+    The longest dotted prefix naming a node is the node (``Group1.Blur1.size``). Otherwise
+    the whole text is a knob of the selected node, but a dotted one only when its first
+    part is a knob of that node (``translate.x``: ``is_knob(node, knob)`` says so; None,
+    "cannot tell", counts as no), so a mistyped node name (``NoSuchNode.size``) is refused
+    rather than read as a knob of the selection. Raises CommandError when neither works."""
     names = set(node_names)
     parts = target.split(".")
     for cut in range(len(parts) - 1, 0, -1):
         node = ".".join(parts[:cut])
         if node in names:
             return node, ".".join(parts[cut:])
+    if len(parts) > 1 and not (selected and is_knob(selected, parts[0])):
+        missing = ".".join(parts[:-1])
+        close = nearest(missing, sorted(names))
+        hint = f" Did you mean {close}.{parts[-1]}?" if close else ""
+        raise CommandError(f"There is no node named {missing} in the script.{hint}")
     if selected:
         return selected, target
-    if len(parts) > 1:
-        raise CommandError(f"There is no node named {'.'.join(parts[:-1])} in the script.")
     raise CommandError(f"Select the node whose {target} knob needs the expression, "
                        f"or write NODE.{target}.")
 

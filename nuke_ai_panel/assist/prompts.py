@@ -19,6 +19,7 @@ from ..graph.context import (
     selection_context,
     settings_text,
 )
+from ..graph.class_facts import check_knobs, classes_for
 from ..graph.host import Host
 from ..settings import ChatRequest, Message
 from .commands import BUILD, EXPLAIN, EXPR, FIX, HELP, SCRIPT, Command, CommandError, resolve_target
@@ -202,8 +203,17 @@ def _fix(command: Command, host: Host, budget: int) -> HelperRequest:
 def _expr(command: Command, host: Host, budget: int) -> HelperRequest:
     infos = host.all_nodes()
     selected = [n.name for n in infos if n.selected]
+    classes = classes_for(host)
+
+    def is_knob(name: str, knob: str) -> Optional[bool]:
+        problems, warnings = check_knobs(host, name, [knob], classes)
+        return None if warnings else not problems
+
     node, knob = resolve_target(command.target, [n.name for n in infos],
-                                selected[-1] if selected else None)
+                                selected[-1] if selected else None, is_knob)
+    problems, _ = check_knobs(host, node, [knob.split(".")[0]], classes)
+    if problems:
+        raise CommandError(problems[0])
     node_class = next(n.node_class for n in infos if n.name == node)
     text = compact_script(host.node_script([node]), max(1000, budget - 600))
     user = (

@@ -120,3 +120,8 @@ class Host(Protocol):
 
     def select(self, names: Sequence[str]) -> None:
         """Make exactly these nodes the selection."""
+
+    def class_source(self) -> Any:
+        """What this host knows of node classes, as a class-info source
+        (``graph.class_facts``): Nuke's live classes inside Nuke, else the shipped catalogue
+        for the script's Nuke version."""

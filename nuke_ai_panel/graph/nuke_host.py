@@ -54,6 +54,7 @@ class NukeHost:
         self._undo_depth = 0
         self._undo: Any = None
         self._doomed = False
+        self._classes: Any = None
 
     @property
     def nuke(self) -> Any:
@@ -310,6 +311,17 @@ class NukeHost:
             self._in_undo(f"Set {knob}", lambda: k.setExpression(str(value)))
         else:
             self._in_undo(f"Set {knob}", lambda: k.setValue(value))
+
+    def class_source(self) -> Any:
+        """Nuke's own classes, read live on the main thread and cached for the session
+        (``live_catalogue``); the shipped catalogue answers only what Nuke cannot."""
+        if self._classes is None:
+            from .class_facts import CatalogueClassInfo
+            from .live_catalogue import live_catalogue
+
+            cat = live_catalogue(self.nuke, self._call)
+            self._classes = CatalogueClassInfo(cat, cat.live_version)
+        return self._classes
 
     def node_knobs(self, name: str, knobs: Optional[Sequence[str]] = None) -> NodeKnobs:
         """Every knob of the live node (``node.knobs()``), values by ``knob.toScript()``."""

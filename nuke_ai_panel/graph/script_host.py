@@ -202,6 +202,19 @@ class ScriptHost:
             wanted = raw if knobs is None else {k: raw[k] for k in knobs if k in raw}
             return NodeKnobs(n.node_class, names, dict(wanted), False)
 
+    def class_source(self) -> Any:
+        """The shipped catalogue for the Nuke version that wrote the script (the default
+        version when it names none, or one the catalogue does not have)."""
+        from .catalogue import catalogue, normalize_version
+        from .class_facts import CatalogueClassInfo
+
+        written = (self._script.version() or "").split()
+        try:
+            version = normalize_version(written[1] if len(written) > 1 else None)
+        except ValueError:
+            version = None
+        return CatalogueClassInfo(catalogue(), version)
+
     def node_script(self, names: Sequence[str]) -> str:
         with self._lock:
             for name in names:

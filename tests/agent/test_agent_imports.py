@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = ("agent", "agent.schema", "agent.specs", "agent.results", "agent.class_info",
+MODULES = ("agent", "agent.schema", "agent.specs", "agent.results", "graph.class_facts",
            "agent.proposals", "agent.read_tools", "agent.write_tools", "agent.apply",
            "agent.registry")
 

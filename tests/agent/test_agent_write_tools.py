@@ -214,9 +214,15 @@ def test_unknown_knob_in_the_script_host_depends_on_what_is_known(comp):
     assert listed.action.warnings == ()
     _, seen = proposed(script, "set_knobs", {"node": "Grade_fg", "values": {"multiply": 2}})
     assert seen.action.warnings == ()  # Grade_final sets multiply, so a Grade has it
-    _, unsure = proposed(script, "set_knobs", {"node": "Grade_fg", "values": {"mix": 0.5}})
+    _, catalogued = proposed(script, "set_knobs", {"node": "Grade_fg", "values": {"mix": 0.5}})
+    assert catalogued.action.warnings == ()  # the catalogue lists every knob of a Grade
+    fails(script, "set_knobs", {"node": "Grade_fg", "values": {"whitepoint_r": 0.9}},
+          "Grade_fg (Grade) has no knob named 'whitepoint_r'. Did you mean whitepoint?")
+    # A Read's knobs change with its file type: what the script does not set cannot be checked.
+    _, unsure = proposed(script, "set_knobs", {"node": "Read_plate", "values": {"exr_prefix": 1}})
     assert isinstance(unsure, Proposal)
-    assert "mix: not set on Grade_fg in this script, so it cannot be checked here" in unsure.describe()
+    assert "exr_prefix: not set on Read_plate in this script, so it cannot be checked here" \
+        in unsure.describe()
 
 
 def test_input_out_of_range_is_refused(backend):

@@ -76,20 +76,42 @@ def test_labels_are_short_titles() -> None:
     assert len(long) <= 60 and long.endswith("\u2026")
 
 
+KNOBS = {"Blur1": {"size", "filter"}, "Group1.Blur1": {"size"},
+         "Transform1": {"translate", "rotate"}}
+
+
+def is_knob(node, knob):
+    return knob in KNOBS.get(node, ())
+
+
 @pytest.mark.parametrize("target, selected, expected", [
     ("Blur1.size", None, ("Blur1", "size")),
     ("Group1.Blur1.size", None, ("Group1.Blur1", "size")),
     ("Transform1.translate.x", None, ("Transform1", "translate.x")),
     ("translate.x", "Transform1", ("Transform1", "translate.x")),
     ("size", "Blur1", ("Blur1", "size")),
+    ("Blur1.size", "Transform1", ("Blur1", "size")),
 ])
 def test_expr_targets_resolve_against_node_names(target, selected, expected) -> None:
     names = ["Blur1", "Group1", "Group1.Blur1", "Transform1"]
-    assert resolve_target(target, names, selected) == expected
+    assert resolve_target(target, names, selected, is_knob) == expected
 
 
 def test_expr_target_errors() -> None:
     with pytest.raises(CommandError, match="no node named Nope"):
-        resolve_target("Nope.size", ["Blur1"], None)
+        resolve_target("Nope.size", ["Blur1"], None, is_knob)
     with pytest.raises(CommandError, match="Select the node whose size knob"):
-        resolve_target("size", ["Blur1"], None)
+        resolve_target("size", ["Blur1"], None, is_knob)
+
+
+@pytest.mark.parametrize("selected", ["Blur1", "Transform1"])
+def test_a_named_node_that_does_not_exist_never_falls_back_to_the_selection(selected) -> None:
+    with pytest.raises(CommandError, match="There is no node named NoSuchNode in the script"):
+        resolve_target("NoSuchNode.size", ["Blur1", "Transform1"], selected, is_knob)
+    with pytest.raises(CommandError, match="no node named Blurr in the script. Did you mean Blur1.size"):
+        resolve_target("Blurr.size", ["Blur1", "Transform1"], selected, is_knob)
+
+
+def test_a_dotted_knob_the_host_cannot_confirm_is_not_read_as_the_selections() -> None:
+    with pytest.raises(CommandError, match="no node named Gizmo7"):
+        resolve_target("Gizmo7.size", ["MyGizmo1"], "MyGizmo1", lambda node, knob: None)

@@ -137,6 +137,25 @@ def test_expr_on_an_unknown_node_is_a_command_error(comp) -> None:
         request(comp, "/expr size grow")
 
 
+@pytest.mark.parametrize("selected", [[], ["Blur_bgDefocus"], ["Transform_bgShake"]])
+def test_expr_on_a_missing_node_is_refused_whatever_is_selected(comp, selected) -> None:
+    comp.select(selected)
+    with pytest.raises(CommandError, match="There is no node named NoSuchNode in the script"):
+        request(comp, "/expr NoSuchNode.size wiggle")
+
+
+def test_expr_on_a_knob_the_node_does_not_have_is_refused(comp) -> None:
+    with pytest.raises(CommandError, match="Blur_bgDefocus \\(Blur\\) has no knob named "
+                                           "'sizee'. Did you mean size\\?"):
+        request(comp, "/expr Blur_bgDefocus.sizee grow")
+    comp.select(["Transform_bgShake"])
+    with pytest.raises(CommandError, match="has no knob named 'rotatee'"):
+        request(comp, "/expr rotatee wobble")
+    # A knob left at its default is not in the .nk text, but the catalogue knows the class has it.
+    assert request(comp, "/expr Blur_bgDefocus.filter pick one").knob == "filter"
+    assert request(comp, "/expr translate.x drift").knob == "translate.x"
+
+
 def test_help_has_no_request(comp) -> None:
     with pytest.raises(CommandError):
         request(comp, "/help")

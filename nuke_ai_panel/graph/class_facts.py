@@ -1,6 +1,8 @@
-"""Where ``node_class_info`` (and the write tools' knob and input checks) learn what a node
-class has: a pluggable source, so the catalogue of DESIGN section 12 or Nuke's live data
-can answer.
+"""What a node class has, and whether a node has a knob: the one place that decides it.
+
+The agent's ``node_class_info`` and write tools, and the helpers' ``/expr``, all ask here.
+Sources are pluggable, so the catalogue of DESIGN section 12 (shipped data, or Nuke's live
+classes inside Nuke: ``Host.class_source()``) and the script's own nodes can answer.
 
 A source is any object with ``class_info(name) -> dict | None``. The dict::
 
@@ -12,16 +14,18 @@ A source is any object with ``class_info(name) -> dict | None``. The dict::
 
 None means "this source does not know the class" (not "the class does not exist"). A
 source may also offer ``known_classes() -> list`` for "did you mean" suggestions. The
-catalogue plugs in with a small adapter over ``catalogue.class_info(name, version)``.
+catalogue plugs in through :class:`CatalogueClassInfo`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Protocol, Set, runtime_checkable
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple, runtime_checkable
 
-from ..graph.host import Host
+from .catalogue import Catalogue, nearest
+from .host import Host, NodeKnobs
 
-__all__ = ["ClassInfoSource", "HostClassInfo", "ChainedClassInfo", "knob_names", "max_inputs",
+__all__ = ["ClassInfoSource", "CatalogueClassInfo", "HostClassInfo", "ChainedClassInfo",
+           "classes_for", "check_knobs", "no_knob_message", "knob_names", "max_inputs",
            "known_classes"]
 
 SAMPLE_NODES = 20
@@ -44,8 +48,9 @@ def knob_names(info: Optional[Dict[str, Any]]) -> Optional[Set[str]]:
 def max_inputs(info: Optional[Dict[str, Any]]) -> Optional[int]:
     """How many inputs a class-info answer says the class takes, or None if it does not say."""
     value = (info or {}).get("inputs")
-    if isinstance(value, dict):
-        value = value.get("max")
+    if isinstance(value, dict):  # the catalogue's {"names", "max", "masks"}: masks count too
+        most, masks = value.get("max"), value.get("masks")
+        value = most + masks if isinstance(most, int) and isinstance(masks, int) else most
     if isinstance(value, (list, tuple)):
         return len(value)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -130,3 +135,73 @@ class ChainedClassInfo:
             partial = partial or info
         return partial
 
+
+
+class CatalogueClassInfo:
+    """A :class:`~.catalogue.Catalogue` (shipped, or live inside Nuke) as a class-info
+    source for one Nuke version. Classes whose knob list is partial or changes with a
+    setting (Write's file format...) are answered ``partial``, so no knob is called
+    missing on their account."""
+
+    def __init__(self, cat: Catalogue, version: Optional[str] = None) -> None:
+        self._cat = cat
+        self._version = version
+
+    def known_classes(self) -> List[str]:
+        return self._cat.classes(self._version)
+
+    def class_info(self, name: str) -> Optional[Dict[str, Any]]:
+        info = self._cat.class_info(name, self._version)
+        if info is None:
+            return None
+        answer = info.to_dict(self._cat.common_knobs())
+        answer["partial"] = info.knobs_vary and not info.is_open
+        answer["source"] = (f"the running Nuke {info.version}" if info.source == "live"
+                            else f"catalogue, Nuke {info.version}")
+        return answer
+
+
+def classes_for(host: Host, first: Any = None) -> ChainedClassInfo:
+    """The sources to ask about ``host``'s classes, in order: ``first`` (a caller's own
+    source, may be None), the host's catalogue, then the nodes in the script."""
+    source = getattr(host, "class_source", None)
+    return ChainedClassInfo(first, source() if callable(source) else None, HostClassInfo(host))
+
+
+def check_knobs(host: Host, node: str, knobs: Sequence[str], classes: Any = None,
+                state: Optional[NodeKnobs] = None) -> Tuple[List[str], List[str]]:
+    """``(problems, warnings)`` for ``node`` having each knob in ``knobs``.
+
+    A knob the node lacks is a problem when the host lists every knob (live Nuke) or a
+    complete class-info source says so; when nothing can tell (a partial class in the
+    in-memory host), a warning. Open classes (groups, gizmos) and user knobs are known
+    through ``host.node_knobs``. Raises HostError for an unknown node."""
+    state = state if state is not None else host.node_knobs(node, ())
+    chain = classes if classes is not None else classes_for(host)
+    problems: List[str] = []
+    warnings: List[str] = []
+    info: Any = None
+    looked = False
+    for knob in knobs:
+        if knob in state.names:
+            continue
+        if state.complete:
+            problems.append(no_knob_message(node, state.node_class, knob, state.names))
+            continue
+        if not looked:
+            info, looked = chain.class_info(state.node_class), True
+        listed = knob_names(info)
+        if info and not info.get("partial") and listed is not None and knob not in listed:
+            problems.append(no_knob_message(node, state.node_class, knob, sorted(listed)))
+        elif listed is None or knob not in listed:
+            warnings.append(f"{knob}: not set on {node} in this script, so it cannot be "
+                            f"checked here that {state.node_class} has this knob.")
+    return problems, warnings
+
+
+def no_knob_message(node: str, node_class: str, knob: str, names: Sequence[str]) -> str:
+    """The refusal for a missing knob: ``Blur1 (Blur) has no knob named 'sizee'. Did you
+    mean size?``"""
+    close = nearest(knob, names)
+    hint = f" Did you mean {close}?" if close else ""
+    return f"{node} ({node_class}) has no knob named '{knob}'.{hint}"
