@@ -1,6 +1,6 @@
 """Render the README pictures from the real widgets talking to local protocol servers.
 
-    python scripts/render_screenshots.py [--out docs/images] [--offscreen]
+    python scripts/render_screenshots.py [--out docs/images] [--offscreen] [--only NAME]...
 
 Without a display it runs itself again under ``xvfb-run -a`` (real X11, so fonts and styles
 render as on a desktop); ``--offscreen`` uses Qt's offscreen platform instead. Everything is
@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 ROOT = Path(__file__).resolve().parent.parent
 REEXEC_MARK = "NUKE_AI_PANEL_SCREENSHOT_CHILD"
@@ -32,6 +32,8 @@ OLLAMA_MODELS = ["llama3.2:latest", "code:7b", "gemma3:4b"]
 CODE_MODEL = "code:7b"
 QUESTION = "How do I add a Blur node with size 4 from Python?"
 FOLLOW_UP = "Can the size follow a slider on a NoOp instead?"
+PICTURES = ("settings", "chat", "graph")
+GRAPH_SIZE = (1100, 720)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -40,6 +42,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="where the PNGs go (default: docs/images)")
     parser.add_argument("--offscreen", action="store_true",
                         help="use Qt's offscreen platform instead of Xvfb")
+    parser.add_argument("--only", action="append", choices=PICTURES,
+                        help="render only these pictures (repeatable; default: all)")
     args = parser.parse_args(argv)
     if args.offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -47,7 +51,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return _rerun_under_xvfb()
     sys.path.insert(0, str(ROOT))
     with _isolated_environment():
-        return _render(args.out.resolve())
+        return _render(args.out.resolve(), set(args.only or PICTURES))
 
 
 def _rerun_under_xvfb() -> int:
@@ -172,7 +176,7 @@ def _grab(app: Any, widget: Any, path: Path) -> None:
     print(f"wrote {path}")
 
 
-def _render(out: Path) -> int:
+def _render(out: Path, only: Set[str]) -> int:
     import keyring
 
     from nuke_ai_panel import secrets
@@ -194,12 +198,16 @@ def _render(out: Path) -> int:
         })
         secrets.set_key("openai", DEMO_KEY)
         try:
-            _render_settings(app, worker, out)
-            try:
-                status |= _render_chat(app, worker, out / "chat_panel.png", ollama)
-            except Exception as exc:
-                sys.stderr.write(f"render_screenshots: the chat panel failed: {exc!r}\n")
-                status = 1
+            if "settings" in only:
+                _render_settings(app, worker, out)
+            if "chat" in only:
+                try:
+                    status |= _render_chat(app, worker, out / "chat_panel.png", ollama)
+                except Exception as exc:
+                    sys.stderr.write(f"render_screenshots: the chat panel failed: {exc!r}\n")
+                    status = 1
+            if "graph" in only:
+                _render_graph(app, out / "node_graph.png")
         finally:
             worker.shutdown(2.0)
     return status
@@ -257,6 +265,29 @@ def _render_chat(app: Any, worker: Any, path: Path, server: Any) -> int:
     _grab(app, panel, path)
     panel.close()
     return 0
+
+
+def _render_graph(app: Any, path: Path) -> None:
+    """The standalone app's node graph on the example comp: Despill_green selected with its
+    knobs beside it, and the test server's /build answer drawn as ghosts before Apply."""
+    from nuke_ai_panel.graph.script_host import ScriptHost
+    from nuke_ai_panel.graph.snippets import extract_snippet
+    from src.ui.assist_controller import EXAMPLE_SCRIPT
+    from src.ui.node_graph import NodeGraphPanel
+    from tests.protocol_servers.scenarios import NK_BUILD_ANSWER
+
+    host = ScriptHost.from_file(str(EXAMPLE_SCRIPT))
+    host.select(["Despill_green"])
+    panel = NodeGraphPanel(host)
+    panel.resize(*GRAPH_SIZE)
+    panel.show()
+    _settle(app)
+    snippet = extract_snippet(NK_BUILD_ANSWER)
+    if snippet is None or panel.view.show_proposal(snippet.code, "Despill_green") is None:
+        raise RuntimeError("the /build answer did not give a node snippet")
+    panel.view.frame_all()
+    _grab(app, panel, path)
+    panel.close()
 
 
 def _make_panel(cls: Any, worker: Any) -> Any:

@@ -21,8 +21,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ALL_LEGS=(py311 py310 py39)
 # The only list of test directories that need a Qt binding; the py39 leg ignores them.
 QT_TEST_DIRS=(tests/ui tests/nuke_qt tests/assist_qt)
-# Wheels of requirements.txt, so the installer tests install into Nuke-like folders offline.
+# Wheels of requirements.txt, so the installer tests install into Nuke-like folders offline,
+# and of the build backend, so tests/nuke/test_package.py builds `pip install .` offline too.
 WHEELHOUSE=.venv/wheelhouse
+BUILD_BACKEND=setuptools==75.3.2
 LEG_TIMEOUT=${LEG_TIMEOUT:-900}
 
 # D-Bus and gnome-keyring for the keychain tests; Xvfb for running the UI by hand; the libraries
@@ -187,12 +189,16 @@ ensure_venv() {  # leg python -> 0 when .venv/LEG is ready
 
 ensure_wheelhouse() {  # leg -> 0 when $WHEELHOUSE holds the leg's pinned runtime wheels
     local leg=$1 stamp
-    stamp=$(cat requirements.txt ".venv/$leg/.requirements-stamp" | sha256sum | cut -d' ' -f1)
+    stamp=$( (cat requirements.txt ".venv/$leg/.requirements-stamp"; echo "$BUILD_BACKEND") \
+        | sha256sum | cut -d' ' -f1)
     [ "$(cat "$WHEELHOUSE/.stamp-$leg" 2>/dev/null)" = "$stamp" ] && return 0
     mkdir -p "$WHEELHOUSE"
     PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_PROGRESS_BAR=off \
         ".venv/$leg/bin/python" -m pip download --no-input -q -d "$WHEELHOUSE" \
         -r requirements.txt </dev/null || return 1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_PROGRESS_BAR=off \
+        ".venv/$leg/bin/python" -m pip download --no-input -q --no-deps -d "$WHEELHOUSE" \
+        "$BUILD_BACKEND" </dev/null || return 1
     echo "$stamp" >"$WHEELHOUSE/.stamp-$leg"
 }
 

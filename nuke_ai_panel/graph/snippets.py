@@ -28,6 +28,7 @@ __all__ = [
     "PreviewNode",
     "NkPreview",
     "MAX_PREVIEW_KNOBS",
+    "INPUT_LABELS",
     "code_blocks",
     "extract_snippet",
     "looks_like_nk",
@@ -42,7 +43,7 @@ _HIDDEN_KNOBS = frozenset({
     "xpos", "ypos", "selected", "note_font", "note_font_size", "note_font_color", "tile_color",
     "gl_color", "dope_sheet", "postage_stamp",
 })
-_INPUT_LABELS = {
+INPUT_LABELS = {  # the names Nuke shows on a class's input arrows, by input index
     "Merge2": ("B", "A", "mask"),
     "Keymix": ("B", "A", "mask"),
     "Copy": ("B", "A", "mask"),
@@ -52,7 +53,7 @@ _INPUT_LABELS = {
     "Dissolve": ("0", "1", "mask"),
 }
 MULTI_INPUT_CLASSES = frozenset(
-    set(_INPUT_LABELS) | {"Switch", "AddMix", "Difference", "ZMerge", "IBKGizmoV3", "IBKColourV3", "Keylight"}
+    set(INPUT_LABELS) | {"Switch", "AddMix", "Difference", "ZMerge", "IBKGizmoV3", "IBKColourV3", "Keylight"}
 )
 MAX_PREVIEW_KNOBS = 6
 """Ordinary knobs listed per node; knobs flagged as running code are listed on top of these."""
@@ -196,7 +197,7 @@ def _short(raw: str, knob: str) -> str:
 
 
 def _input_label(node_class: str, index: int) -> str:
-    labels = _INPUT_LABELS.get(node_class)
+    labels = INPUT_LABELS.get(node_class)
     if labels and index < len(labels):
         return f"input {labels[index]}"
     return f"input {index}"

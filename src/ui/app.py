@@ -3,27 +3,31 @@
 Handy for trying providers and prompts without starting Nuke. It opens even when no provider
 is reachable: the panel itself says how to start Ollama or where to add a key. The helpers
 (/explain, /build...) work on an in-memory comp: the shipped example, or any .nk opened with
-``--script`` or File > Open, with its nodes listed beside the chat and Nuke-like undo.
+``--script`` or File > Open, drawn as a node graph beside the chat (select nodes there, double-
+click a group to go in), with Nuke-like undo, Save and a modified mark. A /build preview draws
+its proposed nodes in the graph before Apply.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any, List, Optional, Sequence, Tuple
 
 from Qt import QtCore, QtGui, QtWidgets
 
+from nuke_ai_panel.assist.actions import PasteNodes
 from nuke_ai_panel.graph.nkscript import NkParseError
 from nuke_ai_panel.graph.script_host import ScriptHost
 from nuke_ai_panel.logs import setup_file_logging
 from nuke_ai_panel.provider_info import PROVIDER_IDS
+from nuke_ai_panel.recent_scripts import add_recent
 from nuke_ai_panel.worker import Worker, get_worker
 
-from .assist_controller import AssistController, install, standalone_host
+from .assist_controller import EXAMPLE_SCRIPT, AssistController, install, standalone_host
 from .chat_panel import ChatPanel
-from .script_view import ScriptNodeList
+from .node_graph import NodeGraphPanel
+from .script_files import ScriptFiles
 
 TITLE = "Nuke AI Panel"
 
@@ -41,7 +45,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    """The panel, the comp's node list, and menus; closing cancels any answer in flight."""
+    """The chat panel, the comp as a node graph beside it, and menus; closing asks about
+    unsaved changes to the comp and cancels any answer in flight."""
 
     def __init__(self, panel: ChatPanel, controller: AssistController) -> None:
         super().__init__()
@@ -49,24 +54,37 @@ class MainWindow(QtWidgets.QMainWindow):
         self.panel = panel
         self.controller = controller
         self.setCentralWidget(panel)
-        self.nodes = ScriptNodeList(panel.host)
-        dock = QtWidgets.QDockWidget("Comp", self)
-        dock.setObjectName("scriptDock")
-        dock.setWidget(self.nodes)
+        self.files = ScriptFiles(self, panel.host, TITLE, read_only=str(EXAMPLE_SCRIPT))
+        self.graph = NodeGraphPanel(panel.host)
+        dock = QtWidgets.QDockWidget("Node Graph", self)
+        dock.setObjectName("nodeGraphDock")
+        dock.setWidget(self.graph)
         self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, dock)
-        controller.outcomeReady.connect(lambda _outcome: self.nodes.refresh())
+        self.files.hostChanged.connect(self._host_changed)
+        self.files.changed.connect(self._redraw)
+        controller.previewOpened.connect(self._preview_opened)
+        controller.outcomeReady.connect(self._applied)
         self._build_menus()
         self._update_title()
-        self.resize(900, 760)
+        self.resize(1500, 820)
+        self.resizeDocks([dock], [860], QtCore.Qt.Horizontal)
 
     def _build_menus(self) -> None:
         panel = self.panel
+        files = self.files
         file_menu = self.menuBar().addMenu("&File")
         self._add(file_menu, "&New chat", panel.new_chat, "Ctrl+N")
-        self._add(file_menu, "&Open script\u2026", self.open_script_dialog, "Ctrl+O")
-        self._add(file_menu, "Save script &as\u2026", self.save_script_dialog, "Ctrl+Shift+S")
+        self._add(file_menu, "New &script", files.new_script, "Ctrl+Shift+N")
+        self._add(file_menu, "&Open script\u2026", files.open_dialog, "Ctrl+O")
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("recentScriptsMenu")
+        self.recent_menu.aboutToShow.connect(
+            lambda: files.fill_recent_menu(self.recent_menu))
+        self._add(file_menu, "&Save script", files.save, "Ctrl+S")
+        self._add(file_menu, "Save script &as\u2026", files.save_as, "Ctrl+Shift+S")
+        file_menu.addSeparator()
         self._add(file_menu, "&Export chat\u2026", panel._export_clicked, "Ctrl+E")
-        self._add(file_menu, "&Settings\u2026", panel.open_settings, "Ctrl+,")
+        self._add(file_menu, "Se&ttings\u2026", panel.open_settings, "Ctrl+,")
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", self.close, "Ctrl+Q")
         edit_menu = self.menuBar().addMenu("&Edit")
@@ -74,7 +92,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                      ("&Redo", self.redo, "Ctrl+Shift+Z")):
             action = self._add(edit_menu, text, slot, shortcut)
             action.setShortcutContext(QtCore.Qt.WidgetWithChildrenShortcut)
-            self.nodes.addAction(action)
+            self.graph.addAction(action)
         helpers = self.menuBar().addMenu("&AI Assistant")
         for text, slot in self.controller.menu_actions():
             self._add(helpers, text, slot)
@@ -94,51 +112,63 @@ class MainWindow(QtWidgets.QMainWindow):
     def undo(self) -> Optional[str]:
         """Undo the last applied step on the in-memory comp, as Edit > Undo does in Nuke."""
         name = self.host.undo()
-        self.nodes.refresh()
+        self._comp_changed()
         self.panel.set_status(f"undid \u201c{name}\u201d" if name else "nothing to undo")
         return name
 
     def redo(self) -> Optional[str]:
         name = self.host.redo()
-        self.nodes.refresh()
+        self._comp_changed()
         self.panel.set_status(f"redid \u201c{name}\u201d" if name else "nothing to redo")
         return name
 
     def open_script(self, path: str) -> bool:
-        """Switch the helpers to another .nk; a file that cannot be read leaves things as they were."""
-        try:
-            host = ScriptHost.from_file(path)
-        except (OSError, UnicodeError, NkParseError) as exc:
-            QtWidgets.QMessageBox.warning(self, TITLE, f"Could not open {path}:\n{exc}")
+        """Switch the helpers to another .nk (asking first about unsaved changes); a file
+        that cannot be read leaves things as they were."""
+        if not self.files.open(path):
             return False
-        self.panel.host = host
-        self.nodes.set_host(host)
-        self._update_title()
         self.panel.set_status(f"opened {path}")
         return True
 
-    def open_script_dialog(self) -> None:
-        path, _filter = QtWidgets.QFileDialog.getOpenFileName(
-            self, "Open Nuke script", "", "Nuke scripts (*.nk *.gizmo);;All files (*)")
-        if path:
-            self.open_script(path)
+    def save_script(self) -> bool:
+        return self.files.save()
 
-    def save_script_dialog(self) -> None:
-        path, _filter = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Save Nuke script", self.host.path or "comp.nk", "Nuke scripts (*.nk)")
-        if path:
-            try:
-                self.host.save(path)
-            except OSError as exc:
-                QtWidgets.QMessageBox.warning(self, TITLE, f"Could not save {path}:\n{exc}")
-                return
-            self._update_title()
+    def _host_changed(self, host: ScriptHost) -> None:
+        self.panel.host = host
+        self.graph.set_host(host)
+        self._update_title()
+
+    def _comp_changed(self) -> None:
+        """After an edit, undo or redo made here: redraw and retitle (once)."""
+        if not self.files.sync():
+            self._redraw()
+
+    def _redraw(self) -> None:
+        self.graph.refresh()
+        self._update_title()
+
+    def _applied(self, _outcome: Any) -> None:
+        self.graph.view.clear_proposal()
+        self._comp_changed()
+
+    def _preview_opened(self, dialog: QtWidgets.QDialog) -> None:
+        """Draw a proposed paste in the graph while its preview is open; Apply redraws the
+        comp with the real nodes, Cancel (or another command) takes the ghosts away."""
+        action = dialog.action()
+        if not isinstance(action, PasteNodes):
+            self.graph.view.clear_proposal()
+            return
+        self.graph.view.show_proposal(action.snippet, action.connect_to)
+        dialog.finished.connect(self.graph.view.clear_proposal)
+        dialog.destroyed.connect(self.graph.view.clear_proposal)
 
     def _update_title(self) -> None:
-        path = getattr(self.host, "path", None)
-        self.setWindowTitle(f"{TITLE} \u2014 {os.path.basename(path)}" if path else TITLE)
+        self.setWindowTitle(self.files.title())
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if not self.files.maybe_discard("closing"):
+            event.ignore()
+            return
         self.panel.shutdown()
         super().closeEvent(event)
 
@@ -190,6 +220,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"error: config: cannot open {args.script}: {exc}", file=sys.stderr)
             print("Check the path; it should be a Nuke script (.nk).", file=sys.stderr)
             return 2
+        add_recent(args.script)
     worker = get_worker()
     window, panel = build(args, worker, host)
     window.show()
