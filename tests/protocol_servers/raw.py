@@ -158,6 +158,10 @@ CASES: Tuple[RawCase, ...] = (
     RawCase("openai-content-filter", "openai", one(
         ROLE, sse(chunk({}, "content_filter")), DONE),
         Expect("blocked", quote=("content_filter",)), "OpenAI finish_reason content_filter"),
+    RawCase("openai-filter-after-text", "openai", one(
+        ROLE, sse(chunk({"content": "Start with a "}), chunk({}, "content_filter")), DONE),
+        Expect("blocked", text="Start with a ", quote=("content_filter", "after the answer")),
+        "content_filter after some text: the text is kept"),
     RawCase("openai-refusal", "openai", one(
         ROLE, sse(chunk({"refusal": "I'm sorry, "}), chunk({"refusal": "I can't help with that."}),
                   chunk({}, "stop")), DONE),
