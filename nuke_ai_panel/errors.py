@@ -173,17 +173,12 @@ def inband_error(data: Any) -> InbandError:
         return InbandError(text, "", is_transient("", text))
     err = data.get("error")
     source = err if isinstance(err, dict) else data
-    code = ""
-    for key in ("type", "status", "code"):
-        value = source.get(key)
-        if isinstance(value, (str, int)) and not isinstance(value, bool) \
-                and value not in ("", "error"):
-            code = str(value)
-            break
-    numeric = source.get("code")
+    codes = [str(source[key]) for key in ("type", "status", "code")
+             if isinstance(source.get(key), (str, int)) and not isinstance(source.get(key), bool)
+             and str(source[key]) not in ("", "error", "None", "null")]
+    code = codes[0] if codes else ""
     message = error_message_from_json(data) or code or "the server reported an error"
-    transient = is_transient(code, message) or (
-        isinstance(numeric, int) and not isinstance(numeric, bool) and is_retryable_status(numeric))
+    transient = any(is_transient(c, message) for c in codes) or is_transient("", message)
     if code and code not in message:
         message = f"{message} ({code})"
     return InbandError(message, code, transient)

@@ -15,7 +15,8 @@ the server, a hint, and the partial text kept. The rules, in order:
 4. A failure while reading (deadline, dropped connection, HTTP error...) is that error, except
    that once a finish reason (after the last content) or the terminal event has arrived, a
    later dropped connection, EOF or idle deadline is not a failure.
-5. EOF before the terminal event or a finish reason: ``truncated``.
+5. EOF before the terminal event or a finish reason: ``truncated``; ``protocol`` if nothing
+   the server sent could be read as the provider's stream (quoting it).
 6. A finish reason that means the server failed (:data:`ERROR_FINISH`): ``stream``.
 7. No text and no tool call: ``empty`` (never ``done``), quoting what the server sent that was
    not understood, or saying why (only reasoning, the token limit reached first).
@@ -105,11 +106,14 @@ def decide(turn: Turn, hint: Hint, now: float) -> Terminal:
     if failure is not None and not (ended and failure.kind in _TRANSPORT):
         return _error(turn, failure.kind, failure.message, failure.hint, failure.status)
     if not ended:
+        if turn.unrecognised and turn.events == turn.strange and not turn.content_seen:
+            return _error(turn, errors.PROTOCOL, "The server's answer is not a stream this app "
+                          f"can read; it sent: {turn.unrecognised}", hint(errors.PROTOCOL))
         return _error(turn, errors.TRUNCATED, _truncated_message(turn), hint(errors.TRUNCATED))
     finish = turn.finish_reason
     if finish in ERROR_FINISH:
         return _error(turn, errors.STREAM,
-                      f"The server ended the answer with an error (finish reason {finish})",
+                      f"The server ended the answer with an error ({_said(finish, turn)})",
                       hint(errors.STREAM))
     if not text and not turn.tool_calls:
         return _empty(turn, hint)
@@ -147,11 +151,17 @@ def _error(turn: Turn, kind: str, message: str, hint: str,
                       partial_reasoning=turn.reasoning)
 
 
+def _said(reason: str, turn: Turn) -> str:
+    """The reason code with the provider's own words on it, if any."""
+    detail = turn.stop_detail
+    return f"{reason}: {detail}" if detail and detail != reason else reason
+
+
 def _blocked(turn: Turn, reason: str, hint: Hint) -> ErrorEvent:
-    detail = turn.block_detail
-    said = f"{reason}: {detail}" if detail and detail != reason else reason
+    said = _said(reason, turn)
     if reason == "refusal":
-        message = f"The model refused to answer ({said})"
+        message = f"The model refused to go on after the answer had started ({said})" \
+            if turn.text else f"The model refused to answer ({said})"
     else:
         name = BLOCKING.get(reason) or "safety filter"
         started = " after the answer had started" if turn.text else ""
@@ -162,7 +172,7 @@ def _blocked(turn: Turn, reason: str, hint: Hint) -> ErrorEvent:
 
 def _empty(turn: Turn, hint: Hint) -> ErrorEvent:
     finish = turn.finish_reason
-    because = f" (finish reason {finish})" if finish else ""
+    because = f" (finish reason {_said(finish, turn)})" if finish else ""
     if is_cut_short(finish):
         only = "; it only sent reasoning" if turn.reasoning else ""
         return _error(turn, errors.EMPTY,
@@ -186,7 +196,7 @@ def _truncated_message(turn: Turn) -> str:
     if turn.text:
         return ("The stream ended before the answer was complete (no end-of-answer event "
                 f"after {turn.events} events)")
-    if turn.events == 0 and not turn.unrecognised:
+    if turn.events == 0:
         return "The server closed the stream without sending anything"
     sent = f"; it sent data this app does not recognise: {turn.unrecognised}" \
         if turn.unrecognised else ""

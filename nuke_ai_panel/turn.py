@@ -54,11 +54,12 @@ class Turn:
         """Forget what the previous attempt's response said (retries happen before content)."""
         self.events = 0
         self.malformed = 0
+        self.strange = 0  # events that were malformed or not understood
         self.finish_reason: Optional[str] = None
         self.finished = False  # a finish reason arrived after the last content
         self.terminal = False
         self.block: Optional[str] = None
-        self.block_details: List[str] = []
+        self.stop_details: List[str] = []
         self.inband: Optional[InbandError] = None
         self.unrecognised = ""
         self.failure: Optional[ProviderError] = None
@@ -76,8 +77,8 @@ class Turn:
         return "".join(self.reasoning_parts)
 
     @property
-    def block_detail(self) -> str:
-        return "".join(self.block_details)
+    def stop_detail(self) -> str:
+        return "".join(self.stop_details)
 
     def emit(self, event: StreamEvent) -> None:
         try:
@@ -104,9 +105,11 @@ class Turn:
         self.events += 1
         if parsed.malformed:
             self.malformed += 1
+            self.strange += 1
             self.remember(raw)
             return False
         if parsed.unrecognised:
+            self.strange += 1
             self.remember(raw)
         if parsed.prompt_tokens is not None:
             self.prompt_tokens = parsed.prompt_tokens
@@ -129,8 +132,8 @@ class Turn:
             self.finished = True
         if parsed.block and self.block is None:
             self.block = parsed.block
-        if parsed.block_detail:
-            self.block_details.append(parsed.block_detail)
+        if parsed.stop_detail:
+            self.stop_details.append(parsed.stop_detail)
         if parsed.error is not None:
             self.inband = parsed.error
             return True

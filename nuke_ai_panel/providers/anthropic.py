@@ -116,4 +116,4 @@ def _read_stop(holder: Dict[str, Any], parsed: Parsed) -> None:
     if isinstance(details, dict):
         words = [str(details[k]) for k in ("category", "explanation")
                  if isinstance(details.get(k), str) and details[k]]
-        parsed.block_detail = ": ".join(words)
+        parsed.stop_detail = ": ".join(words)

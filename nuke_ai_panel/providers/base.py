@@ -37,8 +37,8 @@ class Parsed:
     It only reports; :mod:`nuke_ai_panel.outcome` decides what the turn's outcome is.
     ``block`` is a refusal or filter signal that is not a finish reason (Gemini
     ``promptFeedback.blockReason``, OpenAI ``delta.refusal``, an Azure filter result marked
-    ``filtered``); ``block_detail`` the words naming why (safety ratings, the refusal text, an
-    explanation). ``unrecognised`` marks an event the parser understood none of, so an empty
+    ``filtered``); ``stop_detail`` the provider's words on why the answer stopped (safety
+    ratings, the refusal text, Gemini's ``finishMessage``, Anthropic's ``stop_details``). ``unrecognised`` marks an event the parser understood none of, so an empty
     answer can quote it.
     """
 
@@ -52,7 +52,7 @@ class Parsed:
     malformed: bool = False
     unrecognised: bool = False
     block: Optional[str] = None
-    block_detail: str = ""
+    stop_detail: str = ""
 
 
 @dataclass(frozen=True)

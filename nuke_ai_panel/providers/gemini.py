@@ -64,7 +64,7 @@ class GeminiProvider(Provider):
         feedback = data.get("promptFeedback")
         if isinstance(feedback, dict) and feedback.get("blockReason"):
             parsed.block = str(feedback["blockReason"])
-            parsed.block_detail = _words(feedback.get("blockReasonMessage"),
+            parsed.stop_detail = _words(feedback.get("blockReasonMessage"),
                                          feedback.get("safetyRatings"))
         candidates = data.get("candidates")
         if not isinstance(candidates, list) or not candidates:
@@ -85,7 +85,7 @@ class GeminiProvider(Provider):
         if finish:
             parsed.finish_reason = str(finish)
             if finish not in ("STOP", "MAX_TOKENS"):
-                parsed.block_detail = _words(candidate.get("finishMessage"),
+                parsed.stop_detail = _words(candidate.get("finishMessage"),
                                              candidate.get("safetyRatings"))
         return parsed
 

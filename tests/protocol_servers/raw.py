@@ -345,6 +345,30 @@ CASES: Tuple[RawCase, ...] = (
              "code": 400}), DONE),
         Expect("stream", quote=("maximum model length of 8192",)),
         "vLLM {\"object\":\"error\"} chunk", provider="openai-compatible"),
+    RawCase("gemini-malformed-call", "gemini", one(sse(gemini(
+        None, "MALFORMED_FUNCTION_CALL",
+        finishMessage="Malformed function call: Failed to parse function call: Function call "
+                      "is empty - no input to parse."), newline="\r\n")),
+        Expect("stream", quote=("MALFORMED_FUNCTION_CALL", "Function call is empty")),
+        "agentjido/req_llm#935: finishReason MALFORMED_FUNCTION_CALL with finishMessage"),
+    RawCase("litellm-error-chunk", "openai", one(sse({"error": {
+        "message": "litellm.APIConnectionError: Connection error.", "type": "None",
+        "param": "None", "code": "500"}})),
+        Expect("stream", quote=("litellm.APIConnectionError",), retries=2),
+        "a LiteLLM proxy error chunk (code \"500\", type \"None\"): retried, then reported",
+        provider="openai-compatible"),
+    RawCase("sse-html-200", "openai", one(
+        b"<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head>\n<body></body>"
+        b"</html>\n"),
+        Expect("protocol", quote=("<!DOCTYPE html>",)),
+        "a proxy's challenge page labelled text/event-stream", provider="openai-compatible"),
+    RawCase("openai-empty-body", "openai", one(b""),
+            Expect("truncated", quote=("without sending anything",)),
+            "200 with an empty body", provider="openai-compatible"),
+    RawCase("ollama-load-only", "ollama", one(
+        b'{"model":"llama3.2","created_at":"2025-10-01T12:00:00Z","message":{"role":"assistant",'
+        b'"content":""},"done_reason":"load","done":true}\n', headers=NDJSON),
+        Expect("empty", quote=("load",)), "Ollama answers a load with no text"),
     RawCase("sglang-empty-finish", "openai", one(
         sse({"id": "b2", "object": "chat.completion.chunk", "created": 1740634121, "model": "m",
              "choices": [{"index": 0, "delta": {"role": None, "content": "Use a Dilate node.",
