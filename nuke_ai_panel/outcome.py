@@ -178,7 +178,8 @@ def _empty(turn: Turn, hint: Hint) -> ErrorEvent:
         return _error(turn, errors.EMPTY,
                       f"The model reached its token limit ({finish}) before writing any "
                       f"answer{only}",
-                      "Raise the max tokens setting, or ask for a shorter answer.")
+                      "Ask for something shorter, or allow more output tokens (--max-tokens on "
+                      "the command line, or the server's own limit).")
     if turn.reasoning:
         message = f"The model sent only reasoning and no answer{because}"
     elif turn.unrecognised:
