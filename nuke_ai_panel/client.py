@@ -2,8 +2,9 @@
 
 This is where the contracts live once for every provider: the event order of DESIGN section 2,
 the deadlines of section 3 (each wait wrapped in ``asyncio.wait_for``; ``ClientTimeout`` only
-bounds the socket connect), the error kinds and retry policy of section 4, and the stream
-reading of section 5. Every exit path closes or releases the response.
+bounds the socket connect), the HTTP errors and retry policy of section 4. Reading a response
+body is :class:`~nuke_ai_panel.turn.BodyReader` (section 5); how a turn ended is decided by
+:mod:`nuke_ai_panel.outcome` alone. Every exit path closes or releases the response.
 """
 
 from __future__ import annotations

@@ -38,7 +38,8 @@ class Parsed:
     ``block`` is a refusal or filter signal that is not a finish reason (Gemini
     ``promptFeedback.blockReason``, OpenAI ``delta.refusal``, an Azure filter result marked
     ``filtered``); ``stop_detail`` the provider's words on why the answer stopped (safety
-    ratings, the refusal text, Gemini's ``finishMessage``, Anthropic's ``stop_details``). ``unrecognised`` marks an event the parser understood none of, so an empty
+    ratings, the refusal text, Gemini's ``finishMessage``, Anthropic's ``stop_details``).
+    ``unrecognised`` marks an event the parser understood none of, so an empty
     answer can quote it.
     """
 

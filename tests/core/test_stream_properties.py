@@ -24,7 +24,8 @@ from hypothesis import strategies as st  # noqa: E402
 from nuke_ai_panel import errors  # noqa: E402
 from nuke_ai_panel.errors import InbandError, ProviderError  # noqa: E402
 from nuke_ai_panel.events import DeltaEvent, DoneEvent, ErrorEvent  # noqa: E402
-from nuke_ai_panel.outcome import BLOCKING, CUT_SHORT, ERROR_FINISH, PARTIAL_KEPT, decide  # noqa: E402
+from nuke_ai_panel.outcome import (BLOCKING, CUT_SHORT, ERROR_FINISH, PARTIAL_KEPT,  # noqa: E402
+                                   decide)
 from nuke_ai_panel.providers import make_provider  # noqa: E402
 from nuke_ai_panel.settings import ProviderSettings  # noqa: E402
 from nuke_ai_panel.turn import BodyReader, Turn  # noqa: E402

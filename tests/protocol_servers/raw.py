@@ -12,7 +12,7 @@ response per attempt (the last one repeats), so a retry can succeed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
 SSE = (("Content-Type", "text/event-stream"),)
@@ -290,7 +290,8 @@ CASES: Tuple[RawCase, ...] = (
         sse(gemini([{"text": "Use a "}]), newline="\r\n")
         + b'data: {"candidates":[{"content":{"parts":[{"text":"Dilate node."}],"role":"model"},'
           b'"finishReason":"STOP","index":0}]}'),
-        Expect("done", text=ANSWER, finish_reason="STOP"), "the last Gemini chunk without CRLF CRLF"),
+        Expect("done", text=ANSWER, finish_reason="STOP"),
+        "the last Gemini chunk without CRLF CRLF"),
     RawCase("ollama-last-no-newline", "ollama", one(
         ollama(ANSWER) + ollama("", done=True).rstrip(b"\n"), headers=NDJSON),
         Expect("done", text=ANSWER), "NDJSON's last line without its newline"),

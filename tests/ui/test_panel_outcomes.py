@@ -58,7 +58,8 @@ def test_blocked_and_empty_read_right(make_panel: Any, qtbot: Any, openai_server
     assert (saved.text, saved.status, saved.error) == (answer.text, answer.status, answer.error)
 
 
-@pytest.mark.parametrize("name", ["mistral-parts", "openai-json-answer", "openai-sse-label-on-json"])
+@pytest.mark.parametrize("name", ["mistral-parts", "openai-json-answer",
+                                  "openai-sse-label-on-json"])
 def test_answers_that_used_to_be_lost_are_shown(make_panel: Any, qtbot: Any,
                                                 openai_server: ProtocolServer, name: str) -> None:
     expect = RAW_CASES[name].expect
