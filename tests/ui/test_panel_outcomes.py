@@ -4,15 +4,17 @@ and only an answer that had started is called cut off."""
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, Dict, Iterator
 
 import pytest
 
 pytest.importorskip("Qt", reason="needs a Qt binding (PySide6 or PySide2)")
 
 from nuke_ai_panel import history  # noqa: E402
-from tests.protocol_servers import ProtocolServer  # noqa: E402
-from tests.protocol_servers.raw import RAW_CASES  # noqa: E402
+from nuke_ai_panel.provider_info import provider_info  # noqa: E402
+from tests.protocol_servers import PROTOCOLS, ProtocolServer  # noqa: E402
+from tests.protocol_servers.raw import CASES, RAW_CASES, RawCase  # noqa: E402
 from tests.ui.panel_helpers import WAIT_MS, write_config  # noqa: E402
 
 pytestmark = pytest.mark.qt
@@ -76,3 +78,39 @@ def test_cut_short_answer_says_so_in_the_status_line(make_panel: Any, qtbot: Any
     panel = run_case(make_panel, qtbot, openai_server, "vllm-coalesced-finish")
     assert not panel.errors.isVisible()
     assert "cut short at the token limit: length" in panel.status_label.text()
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[Dict[str, ProtocolServer]]:
+    started = {p: ProtocolServer(p).start() for p in PROTOCOLS}
+    yield started
+    for server in started.values():
+        server.stop()
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.issue_example], ids=lambda c: c.name)
+def test_issue_examples_in_the_panel(make_panel: Any, qtbot: Any, servers: Dict[str, Any],
+                                     monkeypatch: pytest.MonkeyPatch, case: RawCase) -> None:
+    """Each of issue 7's examples, with its own provider, reads the same in the panel as on
+    the command line: the answer, or the error kind with the server's words."""
+    expect = case.expect
+    env = provider_info(case.provider_id).key_env
+    if env:
+        monkeypatch.setenv(env, "sk-test-panel-0000")
+    write_config(case.provider_id, servers[case.protocol].base_url)
+    panel = make_panel()
+    panel.set_model(f"{case.model}:{uuid.uuid4().hex[:6]}")
+    panel.prompt.setPlainText("Soften the matte edge")
+    assert panel.send()
+    qtbot.waitUntil(lambda: not panel.streaming, timeout=WAIT_MS)
+    answer = panel.conversation.messages[-1]
+    assert (answer.text, answer.reasoning) == (expect.text, expect.reasoning)
+    if expect.outcome == "done":
+        assert not panel.errors.isVisible() and answer.status == history.COMPLETE
+        assert panel.status_label.text().startswith("done: ")
+        return
+    assert panel.errors.isVisible() and panel.errors.kind == expect.outcome
+    for words in expect.quote:
+        assert words in panel.errors.message
+    assert answer.status == history.cut_off_status(expect.outcome)
+    assert panel.errors.message in plain(panel)
