@@ -76,6 +76,7 @@ class GeminiProvider(Provider):
         for part in parts if isinstance(parts, list) else ():
             text = part.get("text") if isinstance(part, dict) else None
             if not isinstance(text, str):
+                parsed.unrecognised = True  # a function call, code, an image: no text read
                 continue
             if part.get("thought"):
                 parsed.reasoning += text

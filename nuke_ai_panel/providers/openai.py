@@ -143,6 +143,8 @@ def _read_message(message: Dict[str, Any], parsed: Parsed) -> None:
         parsed.text = content
     elif content:
         parsed.text, parsed.reasoning = content_parts(content)
+    elif isinstance(message.get("text"), str):  # a server that names the field "text"
+        parsed.text = message["text"]
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     if isinstance(reasoning, str):
         parsed.reasoning += reasoning
@@ -152,6 +154,16 @@ def _read_message(message: Dict[str, Any], parsed: Parsed) -> None:
     if isinstance(refusal, str) and refusal:
         parsed.block = "refusal"
         parsed.stop_detail = refusal
+    elif not (parsed.text or parsed.reasoning):
+        # nothing read: remember a delta that carried something else, so "empty" can quote it
+        parsed.unrecognised = any(value and key not in _KNOWN_FIELDS
+                                  for key, value in message.items())
+
+
+# Message fields that carry no answer text, or that are read above.
+_KNOWN_FIELDS = frozenset((
+    "role", "content", "refusal", "reasoning", "reasoning_content", "reasoning_details",
+    "tool_calls", "function_call", "audio", "annotations", "name", "text"))
 
 
 def _filter_results(results: Any, parsed: Parsed) -> None:

@@ -204,6 +204,13 @@ CASES: Tuple[RawCase, ...] = (
     RawCase("openai-unknown-shape", "openai", one(
         sse({"output": [{"type": "output_text", "text": "?"}], "status": "in_progress"}), DONE),
         Expect("empty", quote=('"output"',)), "a gateway speaking another API under /chat"),
+    RawCase("openai-delta-odd-field", "openai", one(
+        ROLE, sse(chunk({"output_text": "Use a Dilate node."}), chunk({}, "stop")), DONE),
+        Expect("empty", quote=("output_text",)), "a delta whose text is in a field no API uses"),
+    RawCase("gemini-function-call-only", "gemini", one(sse(gemini(
+        [{"functionCall": {"name": "list_nodes", "args": {}}}], "STOP"), newline="\r\n")),
+        Expect("empty", quote=("functionCall",)),
+        "a tool call the panel did not ask for: quoted, not a blank success"),
     RawCase("openai-reasoning-only-length", "openai", one(
         ROLE, sse(chunk({"reasoning_content": "Let me think about mattes"}),
                   chunk({}, "length")), DONE),
