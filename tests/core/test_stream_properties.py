@@ -103,13 +103,13 @@ def encode_anthropic(item: Item) -> List[List[str]]:
             "type": "thinking_delta", "thinking": item.value}})]
     if item.kind == "noise":
         return [ev("ping", {"type": "ping"}), [": comment"],
-                ev("content_block_stop", {"type": "content_block_stop", "index": 0})
-                ][item.form % 3:][:1]
+                ev("content_block_stop", {"type": "content_block_stop", "index": 0}),
+                ["x-request-id: req_1"]][item.form % 4:][:1]
     if item.kind == "finish":
         return [ev("message_delta", {"type": "message_delta",
                                      "delta": {"stop_reason": item.value}})]
-    return [ev("error", {"type": "error", "error": {"type": "invalid_request_error",
-                                                     "message": item.value}})]
+    error = {"type": "error", "error": {"type": "invalid_request_error", "message": item.value}}
+    return [ev("error", error), [f"error: {dumps(error)}"]][item.form % 2:][:1]
 
 
 def encode_gemini(item: Item) -> List[List[str]]:
@@ -124,11 +124,13 @@ def encode_gemini(item: Item) -> List[List[str]]:
     if item.kind == "reasoning":
         return [cand([{"text": item.value, "thought": True}])]
     if item.kind == "noise":
-        return [[f"data: {dumps({'usageMetadata': {'promptTokenCount': 3}})}"], [": hi"]
-                ][item.form % 2:][:1]
+        return [[f"data: {dumps({'usageMetadata': {'promptTokenCount': 3}})}"], [": hi"],
+                ["x-trace: 2"]][item.form % 3:][:1]
     if item.kind == "finish":
         return [cand([], item.value)]
-    return [[f"data: {dumps({'error': {'code': 400, 'message': item.value}})}"]]
+    error = {"error": {"code": 400, "message": item.value, "status": "INVALID_ARGUMENT"}}
+    return [[f"data: {dumps(error)}"], ["event: error", f"data: {dumps(error)}"],
+            [f"x-upstream-error: {dumps(error)}"]][item.form % 3:][:1]
 
 
 def encode_ollama(item: Item) -> List[List[str]]:
