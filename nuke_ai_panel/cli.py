@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO
 from . import errors
 from .errors import ProviderError
 from .events import StreamEvent, to_dict
+from .outcome import ending_note, is_cut_short
 from .provider_info import PROVIDER_IDS
 from .redact import redact
 from .settings import ChatRequest, Message, ProviderSettings
@@ -267,7 +268,11 @@ class ChatPrinter:
                 self.out.write("\n")
                 self.out.flush()
             if kind == "error" and data["partial"]:
-                self.err.write("[answer cut off]\n")
+                self.err.write(f"[{ending_note(data['kind'], True)}]\n")
+                self.err.flush()
+            elif kind == "done" and is_cut_short(data["finish_reason"]):
+                self.err.write("[answer cut short: the model reached its token limit "
+                               f"(finish reason {data['finish_reason']})]\n")
                 self.err.flush()
 
     def _clear_status(self) -> None:

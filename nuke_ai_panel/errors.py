@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Optional
+from dataclasses import dataclass
+from typing import Any, Optional
 
 from .redact import redact
 
@@ -22,10 +23,13 @@ TRUNCATED = "truncated"
 PROTOCOL = "protocol"
 CANCELLED = "cancelled"
 CONFIG = "config"
+BLOCKED = "blocked"  # the provider refused or filtered the answer (a safety or content filter)
+EMPTY = "empty"  # the stream ended normally but carried no answer and no tool call
 
 KINDS = (
     CONNECT, CONNECT_TIMEOUT, FIRST_TOKEN_TIMEOUT, IDLE_TIMEOUT, AUTH, RATE_LIMIT,
     MODEL_NOT_FOUND, BAD_REQUEST, SERVER, STREAM, TRUNCATED, PROTOCOL, CANCELLED, CONFIG,
+    BLOCKED, EMPTY,
 )
 
 
@@ -40,6 +44,7 @@ class ProviderError(Exception):
         status: Optional[int] = None,
         retry_after: Optional[float] = None,
         should_retry: Optional[bool] = None,
+        reason: Optional[str] = None,
     ) -> None:
         self.kind = kind
         self.message = one_line(message)
@@ -47,6 +52,7 @@ class ProviderError(Exception):
         self.status = status
         self.retry_after = retry_after
         self.should_retry = should_retry
+        self.reason = reason  # for a retry: the server's own error code, when not an HTTP status
         super().__init__(f"{kind}: {self.message}")
 
 
@@ -122,3 +128,57 @@ def error_message_from_json(data) -> Optional[str]:
     if data.get("message") and len(data) <= 4:
         return str(data["message"])
     return None
+
+
+@dataclass(frozen=True)
+class InbandError:
+    """An error the server sent inside a 200 response: its own words, its code, and whether it
+    is a passing overload worth retrying (before any content) like HTTP 529."""
+
+    message: str
+    code: str = ""
+    transient: bool = False
+
+
+# Error types and codes that mean "busy, try again" in the providers' in-band error shapes:
+# Anthropic error.type, OpenAI error.type / error.code, Gemini error.status.
+_TRANSIENT_CODES = frozenset((
+    "overloaded_error", "api_error", "rate_limit_error", "timeout_error", "server_error",
+    "overloaded", "engine_overloaded", "service_unavailable", "internal_error",
+    "UNAVAILABLE", "INTERNAL", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED",
+))
+_TRANSIENT_WORDS = re.compile(r"overloaded|server busy|temporarily unavailable", re.I)
+
+
+def is_transient(code: str, message: str) -> bool:
+    """True for an in-band error that says the server is busy or failed for a moment."""
+    if code in _TRANSIENT_CODES:
+        return True
+    if code.isdigit() and is_retryable_status(int(code)):
+        return True
+    return bool(_TRANSIENT_WORDS.search(message))
+
+
+def inband_error(data: Any) -> InbandError:
+    """Read any provider's in-band error shape into an :class:`InbandError`.
+
+    Shapes (PROTOCOLS.md and servers seen in the wild): ``{"error": "text"}`` (Ollama),
+    ``{"error": {"message", "type", "code", "status"}}`` (OpenAI, OpenRouter, Gemini, llama.cpp),
+    ``{"type": "error", "error": {"type", "message"}}`` (Anthropic),
+    ``{"object": "error", "message", "type", "code"}`` (vLLM), or plain text.
+    """
+    if not isinstance(data, dict):
+        text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+        text = text.strip() or "the server reported an error"
+        return InbandError(text, "", is_transient("", text))
+    err = data.get("error")
+    source = err if isinstance(err, dict) else data
+    codes = [str(source[key]) for key in ("type", "status", "code")
+             if isinstance(source.get(key), (str, int)) and not isinstance(source.get(key), bool)
+             and str(source[key]) not in ("", "error", "None", "null")]
+    code = codes[0] if codes else ""
+    message = error_message_from_json(data) or code or "the server reported an error"
+    transient = any(is_transient(c, message) for c in codes) or is_transient("", message)
+    if code and code not in message:
+        message = f"{message} ({code})"
+    return InbandError(message, code, transient)

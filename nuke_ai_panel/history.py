@@ -18,8 +18,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import paths
+from . import errors, paths
 from .atomic import atomic_write_text, read_json_file, set_file_aside
+from .outcome import ending_note
 from .redact import redact
 
 FORMAT_VERSION = 1
@@ -286,12 +287,17 @@ def to_markdown(conv: Conversation) -> str:
 
 
 def early_note(message: HistoryMessage) -> str:
-    """"Stopped ..." or "Cut off (KIND) ..." for an answer that did not finish."""
+    """Plain words for an answer that did not finish, as the transcript and exports show it:
+    "Stopped ...", "Answer cut off: MESSAGE" (only when an answer had started), "No answer:
+    MESSAGE", or a blocked or empty answer's own message, which already says what happened."""
     if message.status == STOPPED:
         return "Stopped before the answer finished"
     kind = message.status.split(":", 1)[1].strip() if ":" in message.status else ""
-    note = f"Cut off ({kind})" if kind else "Cut off"
-    return note + (f": {redact(message.error)}" if message.error else "")
+    error = redact(message.error) if message.error else ""
+    if kind in (errors.BLOCKED, errors.EMPTY) and error:
+        return error
+    note = ending_note(kind, bool(message.text))
+    return note[:1].upper() + note[1:] + (f": {error}" if error else "")
 
 
 def export_markdown(conv: Conversation, path: Path) -> Path:

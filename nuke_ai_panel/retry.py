@@ -48,6 +48,8 @@ def parse_should_retry(headers: Mapping[str, str]) -> Optional[bool]:
 
 
 def is_retryable(error: errors.ProviderError) -> bool:
+    """Connect errors, 408, 409, 429, 5xx, and in-band overloads (``should_retry`` set from
+    the error's type); the server's ``x-should-retry`` overrides."""
     if error.should_retry is not None:
         return error.should_retry
     if error.kind in (errors.CONNECT, errors.CONNECT_TIMEOUT):
@@ -66,4 +68,4 @@ def backoff_delay(policy: RetryPolicy, retry_index: int, error: errors.ProviderE
 def retry_reason(error: errors.ProviderError) -> str:
     if error.status is not None:
         return f"HTTP {error.status}"
-    return error.kind
+    return error.reason or error.kind

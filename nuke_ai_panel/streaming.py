@@ -3,7 +3,7 @@
 We split lines ourselves instead of using aiohttp's ``readline``: that fails on lines over a
 few hundred KiB, and providers send single events far larger than that. A CRLF split across two
 chunks is one line ending, not two; text is decoded per complete line so a multi-byte character
-split across chunks survives, and invalid bytes become U+FFFD.
+split across chunks survives, and invalid bytes become U+FFFD. A leading UTF-8 BOM is dropped.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import List, Optional
 MAX_LINE_BYTES = 16 * 1024 * 1024
 
 _EOL = re.compile(rb"\r\n|\r|\n")
+_BOM = b"\xef\xbb\xbf"
 
 
 class LineTooLong(Exception):
@@ -30,6 +31,7 @@ class LineSplitter:
         self._buf = bytearray()
         self._skip_lf = False
         self._max = max_line
+        self._first = True  # the first line may start with a BOM
 
     def feed(self, data: bytes) -> List[bytes]:
         if self._skip_lf and data:
@@ -50,6 +52,10 @@ class LineSplitter:
                 raise LineTooLong(self._max)
             lines.append(piece)
             start = match.end()
+        if self._first and lines:
+            self._first = False
+            if lines[0].startswith(_BOM):
+                lines[0] = lines[0][3:]
         if data[-1:] == b"\r":
             self._skip_lf = True
         self._buf += data[start:]
@@ -63,6 +69,10 @@ class LineSplitter:
             return []
         line = bytes(self._buf)
         self._buf.clear()
+        if self._first:
+            self._first = False
+            if line.startswith(_BOM):
+                line = line[3:]
         return [line]
 
 
@@ -77,19 +87,36 @@ class SSEEvent:
     id: Optional[str] = None
 
 
+ERROR_EVENT = "error"
+
+
 class SSEDecoder:
-    """The WHATWG event-stream field rules, one decoded line at a time."""
+    """The WHATWG event-stream field rules, one decoded line at a time, with three deliberate
+    differences (DESIGN section 5):
+
+    * :meth:`flush` at EOF dispatches an event whose data lines arrived but whose blank line did
+      not (servers and proxies drop it), so a final ``[DONE]`` or ``message_stop`` still counts;
+    * an unknown field named ``error``, or whose value looks like a JSON error object (old
+      llama.cpp servers send ``error: {"code":400,"message":...}``), is dispatched at once as an
+      ``error`` event instead of being ignored;
+    * a line that is a bare JSON object (no ``data:`` field) is dispatched as an event of its own
+      instead of being ignored, so a server that writes JSON without SSE framing loses nothing.
+    """
 
     def __init__(self) -> None:
         self._event = ""
         self._data: List[str] = []
         self._last_id: Optional[str] = None
+        self.ignored: Optional[str] = None  # the first line ignored as an unknown field
 
     def decode(self, line: str) -> Optional[SSEEvent]:
         if not line:
             return self._dispatch()
-        if line.startswith(":"):
+        first = line[0]
+        if first == ":":
             return None
+        if first == "{":
+            return SSEEvent("message", line, self._last_id)
         name, sep, value = line.partition(":")
         if sep and value.startswith(" "):
             value = value[1:]
@@ -100,7 +127,16 @@ class SSEDecoder:
         elif name == "id":
             if "\0" not in value:
                 self._last_id = value
+        elif name != "retry":
+            if _looks_like_error(name, value):
+                return SSEEvent(ERROR_EVENT, value, self._last_id)
+            if self.ignored is None:
+                self.ignored = line
         return None
+
+    def flush(self) -> Optional[SSEEvent]:
+        """At EOF: the event still pending (data lines with no blank line after them), if any."""
+        return self._dispatch()
 
     def _dispatch(self) -> Optional[SSEEvent]:
         if not self._data:
@@ -115,3 +151,10 @@ class SSEDecoder:
     def pending(self) -> bool:
         """True if an event was begun but the stream ended before its blank line."""
         return bool(self._data)
+
+
+def _looks_like_error(name: str, value: str) -> bool:
+    if name.strip().lower() == ERROR_EVENT:
+        return True
+    value = value.lstrip()
+    return value.startswith("{") and ('"error"' in value or '"message"' in value)

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from ..settings import ChatRequest
+from .. import errors
 from .base import HttpRequest, ModelInfo, Parsed, Provider, int_or_none
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 8192
+# Deltas that carry no text to show: thinking signatures, tool-call arguments, citations.
+_SILENT_DELTAS = ("signature_delta", "input_json_delta", "citations_delta")
 
 
 class AnthropicProvider(Provider):
     id = "anthropic"
-    finish_reason_is_terminal = False
 
     def auth_headers(self) -> Dict[str, str]:
         headers = {"anthropic-version": API_VERSION}
@@ -37,30 +39,43 @@ class AnthropicProvider(Provider):
         return HttpRequest("POST", f"{self.base_url}/v1/messages", headers, body)
 
     def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
+        """One Messages stream event, or a whole ``message`` (a non-streaming answer)."""
         kind = data.get("type") or event_name
         parsed = Parsed()
         if kind == "content_block_delta":
             delta = data.get("delta") or {}
-            if delta.get("type") == "text_delta":
-                parsed.text = str(delta.get("text") or "")
-            elif delta.get("type") == "thinking_delta":
-                parsed.reasoning = str(delta.get("thinking") or "")
+            dtype = delta.get("type")
+            if dtype == "text_delta":
+                parsed.text = _str(delta.get("text"))
+            elif dtype == "thinking_delta":
+                parsed.reasoning = _str(delta.get("thinking"))
+            elif dtype not in _SILENT_DELTAS:
+                parsed.text = _str(delta.get("text"))
+                parsed.unrecognised = not parsed.text
+        elif kind == "content_block_start":
+            _read_blocks([data.get("content_block")], parsed)
         elif kind == "message_start":
-            usage = (data.get("message") or {}).get("usage") or {}
+            message = data.get("message") or {}
+            usage = message.get("usage") or {}
             parsed.prompt_tokens = int_or_none(usage.get("input_tokens"))
+            _read_blocks(message.get("content"), parsed)
         elif kind == "message_delta":
-            delta = data.get("delta") or {}
-            if delta.get("stop_reason"):
-                parsed.finish_reason = str(delta["stop_reason"])
+            _read_stop(data.get("delta") or {}, parsed)
             usage = data.get("usage") or {}
             parsed.completion_tokens = int_or_none(usage.get("output_tokens"))
         elif kind == "message_stop":
             parsed.terminal = True
         elif kind == "error":
-            error = data.get("error") or {}
-            message = error.get("message") if isinstance(error, dict) else str(error)
-            etype = error.get("type") if isinstance(error, dict) else None
-            parsed.error = f"{message} ({etype})" if etype and message else str(message or etype)
+            parsed.error = errors.inband_error(data)
+        elif kind == "message":
+            _read_blocks(data.get("content"), parsed)
+            _read_stop(data, parsed)
+            usage = data.get("usage") or {}
+            parsed.prompt_tokens = int_or_none(usage.get("input_tokens"))
+            parsed.completion_tokens = int_or_none(usage.get("output_tokens"))
+            parsed.terminal = True
+        elif kind not in ("ping", "content_block_stop"):
+            parsed.unrecognised = True
         return parsed
 
     def models_request(self) -> HttpRequest:
@@ -73,3 +88,32 @@ class AnthropicProvider(Provider):
             raise ValueError("no 'data' list in the model list")
         return [ModelInfo(str(m["id"]), str(m.get("display_name") or m["id"]), m)
                 for m in items if isinstance(m, dict) and m.get("id")]
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _read_blocks(blocks: Any, parsed: Parsed) -> None:
+    """Text and thinking of content blocks (a ``content_block_start`` may already carry text)."""
+    if not isinstance(blocks, list):
+        return
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        if block.get("type") == "thinking":
+            parsed.reasoning += _str(block.get("thinking"))
+        elif block.get("type") == "text" or "text" in block:
+            parsed.text += _str(block.get("text"))
+
+
+def _read_stop(holder: Dict[str, Any], parsed: Parsed) -> None:
+    """``stop_reason``, and for a refusal the ``stop_details`` naming its category."""
+    reason = holder.get("stop_reason")
+    if isinstance(reason, str) and reason:
+        parsed.finish_reason = reason
+    details = holder.get("stop_details")
+    if isinstance(details, dict):
+        words = [str(details[k]) for k in ("category", "explanation")
+                 if isinstance(details.get(k), str) and details[k]]
+        parsed.stop_detail = ": ".join(words)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .. import errors
+from ..errors import InbandError
 from ..provider_info import ProviderInfo, provider_info
 from ..settings import ChatRequest, ProviderSettings
-from ..streaming import SSEEvent
+from ..streaming import ERROR_EVENT, SSEEvent
 
 SSE = "sse"
 NDJSON = "ndjson"
@@ -31,7 +32,16 @@ class HttpRequest:
 
 @dataclass
 class Parsed:
-    """What one stream event meant."""
+    """What one stream event (or one complete JSON answer) meant, in the wire format's words.
+
+    It only reports; :mod:`nuke_ai_panel.outcome` decides what the turn's outcome is.
+    ``block`` is a refusal or filter signal that is not a finish reason (Gemini
+    ``promptFeedback.blockReason``, OpenAI ``delta.refusal``, an Azure filter result marked
+    ``filtered``); ``stop_detail`` the provider's words on why the answer stopped (safety
+    ratings, the refusal text, Gemini's ``finishMessage``, Anthropic's ``stop_details``).
+    ``unrecognised`` marks an event the parser understood none of, so an empty
+    answer can quote it.
+    """
 
     text: str = ""
     reasoning: str = ""
@@ -39,8 +49,11 @@ class Parsed:
     prompt_tokens: Optional[int] = None
     completion_tokens: Optional[int] = None
     terminal: bool = False
-    error: Optional[str] = None
+    error: Optional[InbandError] = None
     malformed: bool = False
+    unrecognised: bool = False
+    block: Optional[str] = None
+    stop_detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,6 @@ class Provider:
 
     id = ""
     stream_format = SSE
-    finish_reason_is_terminal = True
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
@@ -93,26 +105,35 @@ class Provider:
     def chat_request(self, request: ChatRequest) -> HttpRequest:
         raise NotImplementedError
 
+    def reset(self) -> None:
+        """Forget what the previous response said; called before each response is read."""
+
     def parse_event(self, event: SSEEvent) -> Parsed:
-        """Read one SSE event; NDJSON providers override :meth:`parse_line` instead."""
+        """Read one SSE event; an ``error`` event (named so, or an error-shaped unknown field)
+        is an in-band error whatever its data."""
+        if event.event == ERROR_EVENT:
+            return Parsed(error=errors.inband_error(_json_or_text(event.data)))
         try:
             data = json.loads(event.data)
         except ValueError:
             return Parsed(malformed=True)
         if not isinstance(data, dict):
-            return Parsed(malformed=True)
+            return Parsed(unrecognised=True)
         return self.parse_json(event.event, data)
 
     def parse_line(self, line: str) -> Parsed:
+        """Read one NDJSON line."""
         try:
             data = json.loads(line)
         except ValueError:
             return Parsed(malformed=True)
         if not isinstance(data, dict):
-            return Parsed(malformed=True)
+            return Parsed(unrecognised=True)
         return self.parse_json("message", data)
 
     def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
+        """Read one decoded object: a stream chunk, or the provider's complete non-streaming
+        answer (which also sets ``terminal``)."""
         raise NotImplementedError
 
     def models_request(self) -> HttpRequest:
@@ -158,8 +179,8 @@ class Provider:
             return ("The model sent nothing in time; it may be busy or still loading. Try again, "
                     "or raise the first-token deadline in Settings.")
         if kind == errors.IDLE_TIMEOUT:
-            return ("The model stopped sending mid-answer; the partial answer is kept. Try again, "
-                    "or raise the idle deadline in Settings.")
+            return ("The model stopped sending mid-answer. Try again, or raise the idle deadline "
+                    "in Settings.")
         if kind == errors.AUTH:
             if status == 402:
                 return "Check the account's credits or billing, and the API key in Settings."
@@ -174,13 +195,65 @@ class Provider:
         if kind == errors.SERVER:
             return "The provider is having trouble; try again in a moment."
         if kind == errors.STREAM:
-            return "The provider reported an error mid-answer; the partial answer is kept. Try again."
+            return "The provider reported an error while answering. Try again."
         if kind == errors.TRUNCATED:
-            return "The answer was cut off before it finished; the partial answer is kept. Try again."
+            return "The connection ended before the answer was complete. Try again."
+        if kind == errors.BLOCKED:
+            return ("Rephrase the request or try another model; the same request is usually "
+                    "blocked again.")
+        if kind == errors.EMPTY:
+            return (f"Try again or pick another model. If it keeps happening, check that {host} "
+                    f"answers like the {self.info.label} API.")
         if kind == errors.PROTOCOL:
             return (f"{host} does not answer like the {self.info.label} API: check the base URL "
                     "and provider in Settings.")
         return ""
+
+
+def content_parts(content: Any) -> Tuple[str, str]:
+    """(answer text, reasoning text) of a message content given as typed parts, in order.
+
+    ``text`` parts (and untyped parts with a ``text``) are answer text; ``thinking`` /
+    ``reasoning`` parts are reasoning, whose ``thinking`` may itself be a string or a list of
+    text parts (Mistral's Magistral models stream ``[{"type": "thinking", "thinking":
+    [{"type": "text", "text": ...}]}]``). Other parts (images, references) carry no text.
+    """
+    if isinstance(content, str):
+        return content, ""
+    if isinstance(content, dict):
+        content = [content]
+    if not isinstance(content, list):
+        return "", ""
+    text: List[str] = []
+    reasoning: List[str] = []
+    for part in content:
+        if isinstance(part, str):
+            text.append(part)
+        elif isinstance(part, dict):
+            kind = part.get("type")
+            if kind in ("thinking", "reasoning"):
+                reasoning.append(_flat_text(
+                    part.get("thinking") or part.get("reasoning") or part.get("text")))
+            elif isinstance(part.get("text"), str):
+                text.append(part["text"])
+    return "".join(text), "".join(reasoning)
+
+
+def _flat_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return _flat_text(value.get("text"))
+    if isinstance(value, list):
+        return "".join(_flat_text(v) for v in value)
+    return ""
+
+
+def _json_or_text(data: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data
 
 
 def int_or_none(value: Any) -> Optional[int]:

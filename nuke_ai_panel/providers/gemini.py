@@ -48,32 +48,46 @@ class GeminiProvider(Provider):
         return error
 
     def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
+        """One GenerateContentResponse: a stream chunk, or (in a JSON array) a whole answer.
+
+        A blocked prompt comes as ``promptFeedback.blockReason`` with no candidates; a blocked
+        answer as a candidate whose ``finishReason`` names the filter, with ``safetyRatings``.
+        """
         parsed = Parsed()
-        error = data.get("error")
-        if error:
-            if isinstance(error, dict):
-                parsed.error = str(error.get("message") or error.get("status") or error)
-            else:
-                parsed.error = str(error)
+        if data.get("error"):
+            parsed.error = errors.inband_error(data)
             return parsed
         usage = data.get("usageMetadata")
         if isinstance(usage, dict):
             parsed.prompt_tokens = int_or_none(usage.get("promptTokenCount"))
             parsed.completion_tokens = int_or_none(usage.get("candidatesTokenCount"))
+        feedback = data.get("promptFeedback")
+        if isinstance(feedback, dict) and feedback.get("blockReason"):
+            parsed.block = str(feedback["blockReason"])
+            parsed.stop_detail = _words(feedback.get("blockReasonMessage"),
+                                         feedback.get("safetyRatings"))
         candidates = data.get("candidates")
         if not isinstance(candidates, list) or not candidates:
+            parsed.unrecognised = not isinstance(usage, dict) and not isinstance(feedback, dict)
             return parsed
-        candidate = candidates[0] if isinstance(candidates[0], dict) else {}
-        parts = (candidate.get("content") or {}).get("parts") or []
-        for part in parts:
-            if not isinstance(part, dict) or not isinstance(part.get("text"), str):
+        candidate = next((c for c in candidates if isinstance(c, dict)), {})
+        content = candidate.get("content")
+        parts = content.get("parts") if isinstance(content, dict) else None
+        for part in parts if isinstance(parts, list) else ():
+            text = part.get("text") if isinstance(part, dict) else None
+            if not isinstance(text, str):
+                parsed.unrecognised = True  # a function call, code, an image: no text read
                 continue
             if part.get("thought"):
-                parsed.reasoning += part["text"]
+                parsed.reasoning += text
             else:
-                parsed.text += part["text"]
-        if candidate.get("finishReason"):
-            parsed.finish_reason = str(candidate["finishReason"])
+                parsed.text += text
+        finish = candidate.get("finishReason")
+        if finish:
+            parsed.finish_reason = str(finish)
+            if finish not in ("STOP", "MAX_TOKENS"):
+                parsed.stop_detail = _words(candidate.get("finishMessage"),
+                                             candidate.get("safetyRatings"))
         return parsed
 
     def models_request(self) -> HttpRequest:
@@ -95,3 +109,16 @@ class GeminiProvider(Provider):
             model_id = name[len("models/"):] if name.startswith("models/") else name
             models.append(ModelInfo(model_id, str(item.get("displayName") or model_id), item))
         return models
+
+
+def _words(message: Any, ratings: Any) -> str:
+    """The reason in Gemini's words: its message, then the safety ratings that blocked (or,
+    if none says ``blocked``, those rated MEDIUM or HIGH)."""
+    words = [message] if isinstance(message, str) and message else []
+    if isinstance(ratings, list):
+        rated = [r for r in ratings if isinstance(r, dict)]
+        flagged = [r for r in rated if r.get("blocked") is True] or \
+            [r for r in rated if r.get("probability") in ("MEDIUM", "HIGH")]
+        words += [f"{r.get('category')} {r.get('probability')}".replace(" None", "")
+                  for r in flagged]
+    return ", ".join(words)

@@ -6,13 +6,13 @@ from typing import Any, Dict, List, Optional
 
 from .. import errors
 from ..settings import ChatRequest
-from .base import NDJSON, HttpRequest, ModelInfo, Parsed, Provider, int_or_none
+from .base import (NDJSON, HttpRequest, ModelInfo, Parsed, Provider, content_parts,
+                   int_or_none)
 
 
 class OllamaProvider(Provider):
     id = "ollama"
     stream_format = NDJSON
-    finish_reason_is_terminal = False
 
     def chat_request(self, request: ChatRequest) -> HttpRequest:
         messages: List[Dict[str, str]] = []
@@ -30,16 +30,21 @@ class OllamaProvider(Provider):
         return HttpRequest("POST", f"{self.base_url}/api/chat", self.headers(), body)
 
     def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
+        """One ``/api/chat`` line; ``done: true`` ends the answer (it may carry text too)."""
         parsed = Parsed()
         if data.get("error"):
-            parsed.error = str(data["error"])
+            parsed.error = errors.inband_error(data)
             return parsed
         message = data.get("message")
         if isinstance(message, dict):
-            content = message.get("content")
+            parsed.text, parsed.reasoning = content_parts(message.get("content"))
             thinking = message.get("thinking")
-            parsed.text = content if isinstance(content, str) else ""
-            parsed.reasoning = thinking if isinstance(thinking, str) else ""
+            if isinstance(thinking, str):
+                parsed.reasoning += thinking
+        elif isinstance(data.get("response"), str):  # the /api/generate shape
+            parsed.text = data["response"]
+        elif data.get("done") is not True:
+            parsed.unrecognised = True
         if data.get("done") is True:
             parsed.terminal = True
             parsed.finish_reason = str(data.get("done_reason") or "stop")

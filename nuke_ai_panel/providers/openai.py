@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Mapping, Optional
 
+from .. import errors
 from ..settings import ChatRequest
-from .base import HttpRequest, ModelInfo, Parsed, Provider, int_or_none
+from ..streaming import SSEEvent
+from .base import HttpRequest, ModelInfo, Parsed, Provider, content_parts, int_or_none
 
 
 class OpenAIProvider(Provider):
     id = "openai"
     include_usage = True
     max_tokens_field = "max_completion_tokens"
+    _choice: Optional[int] = None
 
     def auth_headers(self) -> Dict[str, str]:
         key = self.settings.api_key
@@ -33,40 +36,92 @@ class OpenAIProvider(Provider):
         headers["Accept"] = "text/event-stream"
         return HttpRequest("POST", f"{self.base_url}/chat/completions", headers, body)
 
-    def parse_event(self, event):  # type: ignore[override]
+    def reset(self) -> None:
+        self._choice: Optional[int] = None
+
+    def parse_event(self, event: SSEEvent) -> Parsed:
         if event.data.strip() == "[DONE]":
             return Parsed(terminal=True)
         return super().parse_event(event)
 
     def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
+        """A ``chat.completion.chunk`` (``choices[].delta``) or a whole ``chat.completion``
+        (``choices[].message``, which ends the answer)."""
         parsed = Parsed()
-        error = data.get("error")
-        if error:
-            parsed.error = _error_text(error)
-            return parsed
-        if data.get("object") == "error":
-            parsed.error = str(data.get("message") or "the server reported an error")
+        if data.get("error") or data.get("object") == "error":
+            parsed.error = errors.inband_error(data)
             return parsed
         usage = data.get("usage")
         if isinstance(usage, dict):
             parsed.prompt_tokens = int_or_none(usage.get("prompt_tokens"))
             parsed.completion_tokens = int_or_none(usage.get("completion_tokens"))
+        prompt_filter = data.get("prompt_filter_results") or data.get("prompt_annotations")
+        if prompt_filter:
+            _filter_results(prompt_filter, parsed)
         choices = data.get("choices")
-        if not isinstance(choices, list) or not choices:
+        if not isinstance(choices, list):
+            parsed.unrecognised = not isinstance(usage, dict) and not prompt_filter
             return parsed
-        choice = next((c for c in choices if isinstance(c, dict) and c.get("index", 0) == 0), None)
+        choice = self._pick(choices)
         if choice is None:
             return parsed
-        delta = choice.get("delta") or {}
-        if isinstance(delta, dict):
-            parsed.text = _str(delta.get("content"))
-            parsed.reasoning = _str(delta.get("reasoning_content")) or _str(delta.get("reasoning"))
-        finish = choice.get("finish_reason")
-        if finish == "error":
-            parsed.error = parsed.error or "the provider ended the answer with an error"
-        elif finish:
-            parsed.finish_reason = str(finish)
+        message = choice.get("delta")
+        whole = not isinstance(message, dict)
+        if whole:
+            message = choice.get("message")
+        if isinstance(message, dict):
+            _read_message(message, parsed)
+        elif isinstance(choice.get("text"), str):  # the completions shape some servers send
+            parsed.text = choice["text"]
+        finish = choice.get("finish_reason") or choice.get("finishReason")
+        if isinstance(finish, dict):  # sglang's native shape: {"type": "abort", ...}
+            finish = finish.get("type")
+        native = choice.get("native_finish_reason")
+        if native in ("error", "network_error"):  # OpenRouter: the upstream failed
+            finish = native
+        if isinstance(finish, str) and finish:
+            parsed.finish_reason = finish
+        filters = choice.get("content_filter_results")
+        if filters:
+            _filter_results([{"content_filter_results": filters}], parsed)
+        if data.get("object") == "chat.completion" or (whole and parsed.finish_reason
+                                                       and isinstance(message, dict)):
+            parsed.terminal = True
         return parsed
+
+    def _pick(self, choices: List[Any]) -> Optional[Dict[str, Any]]:
+        """The choice this turn shows: the lowest index of the first chunk that has choices
+        (not always 0: some servers number a single choice otherwise), then that index."""
+        want = self._choice
+        if want is None:
+            indexes = [c.get("index", 0) for c in choices if isinstance(c, dict)]
+            if not indexes:
+                return None
+            numbers = [i for i in indexes if isinstance(i, int) and not isinstance(i, bool)]
+            want = self._choice = min(numbers) if numbers else 0
+        for choice in choices:
+            if isinstance(choice, dict):
+                index = choice.get("index", want)
+                if index == want or not isinstance(index, int):
+                    return choice
+        return None
+
+    def http_error(self, status: int, headers: Mapping[str, str], body: bytes,
+                   model: str) -> errors.ProviderError:
+        """Azure OpenAI refuses a prompt its content filter blocks with 400 and code
+        ``content_filter``: that is ``blocked``, not a bad request."""
+        error = super().http_error(status, headers, body, model)
+        data = errors.json_or_none(body)
+        detail = data.get("error") if isinstance(data, dict) else None
+        if isinstance(detail, dict):
+            inner = detail.get("innererror")
+            inner_code = inner.get("code") if isinstance(inner, dict) else None
+            if detail.get("code") == "content_filter" or \
+                    inner_code == "ResponsibleAIPolicyViolation":
+                return errors.ProviderError(
+                    errors.BLOCKED, f"Blocked by the provider's content filter: {error.message}",
+                    self.hint(errors.BLOCKED), status=status)
+        return error
 
     def models_request(self) -> HttpRequest:
         return HttpRequest("GET", f"{self.base_url}/models", self.headers())
@@ -80,12 +135,50 @@ class OpenAIProvider(Provider):
         return sorted(models, key=lambda m: m.id)
 
 
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+def _read_message(message: Dict[str, Any], parsed: Parsed) -> None:
+    """Text, reasoning and refusal of a ``delta`` or ``message``; content may be a string or a
+    list of typed parts (Mistral, some OpenAI-compatible servers)."""
+    content = message.get("content")
+    if isinstance(content, str):
+        parsed.text = content
+    elif content:
+        parsed.text, parsed.reasoning = content_parts(content)
+    elif isinstance(message.get("text"), str):  # a server that names the field "text"
+        parsed.text = message["text"]
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if isinstance(reasoning, str):
+        parsed.reasoning += reasoning
+    elif isinstance(message.get("reasoning_details"), list):
+        parsed.reasoning += content_parts(message["reasoning_details"])[0]
+    refusal = message.get("refusal")
+    if isinstance(refusal, str) and refusal:
+        parsed.block = "refusal"
+        parsed.stop_detail = refusal
+    elif not (parsed.text or parsed.reasoning):
+        # nothing read: remember a delta that carried something else, so "empty" can quote it
+        parsed.unrecognised = any(value and key not in _KNOWN_FIELDS
+                                  for key, value in message.items())
 
 
-def _error_text(error: Any) -> str:
-    if isinstance(error, dict):
-        message = error.get("message") or error.get("type") or "the server reported an error"
-        return str(message)
-    return str(error)
+# Message fields that carry no answer text, or that are read above.
+_KNOWN_FIELDS = frozenset((
+    "role", "content", "refusal", "reasoning", "reasoning_content", "reasoning_details",
+    "tool_calls", "function_call", "audio", "annotations", "name", "text"))
+
+
+def _filter_results(results: Any, parsed: Parsed) -> None:
+    """Azure OpenAI's content filter annotations: a category marked ``filtered`` is a block."""
+    if not isinstance(results, list):
+        return
+    hit = []
+    for result in results:
+        categories = result.get("content_filter_results") if isinstance(result, dict) else None
+        if not isinstance(categories, dict):
+            continue
+        for name, verdict in categories.items():
+            if isinstance(verdict, dict) and verdict.get("filtered") is True:
+                severity = verdict.get("severity")
+                hit.append(f"{name} {severity}" if isinstance(severity, str) else str(name))
+    if hit:
+        parsed.block = "content_filter"
+        parsed.stop_detail = ", ".join(hit)

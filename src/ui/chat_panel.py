@@ -546,7 +546,8 @@ class ChatPanel(QtWidgets.QWidget):
         tokens = event.usage.completion_tokens or turn.tokens
         self.transcript.end_answer(COMPLETE, ttft=event.time_to_first_token, tokens=tokens,
                                    duration=event.duration)
-        self.set_status(status.done(event.time_to_first_token, tokens, event.duration))
+        self.set_status(status.done(event.time_to_first_token, tokens, event.duration,
+                                    event.finish_reason))
         self._end_turn(turn)
 
     def _on_failed(self, turn: _Turn, event: ErrorEvent) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from nuke_ai_panel.outcome import is_cut_short
+
 
 def seconds(value: Optional[float]) -> str:
     """``0.42`` -> ``0.4``, ``12.0`` -> ``12``: short and steady while it ticks."""
@@ -28,9 +30,13 @@ def streaming(tokens: int, elapsed: float) -> str:
     return f"streaming at {rate:.0f} tokens/s"
 
 
-def done(ttft: Optional[float], tokens: Optional[int], duration: Optional[float]) -> str:
+def done(ttft: Optional[float], tokens: Optional[int], duration: Optional[float],
+         finish_reason: Optional[str] = None) -> str:
     count = "?" if tokens is None else str(tokens)
-    return f"done: first token {seconds(ttft)} s, {count} tokens, {seconds(duration)} s"
+    text = f"done: first token {seconds(ttft)} s, {count} tokens, {seconds(duration)} s"
+    if is_cut_short(finish_reason):
+        text += f" (cut short at the token limit: {finish_reason})"
+    return text
 
 
 def stopped(tokens: int, duration: float) -> str:
@@ -38,4 +44,8 @@ def stopped(tokens: int, duration: float) -> str:
 
 
 def failed(kind: str) -> str:
+    if kind == "blocked":
+        return "blocked by the provider"
+    if kind == "empty":
+        return "no answer"
     return f"failed: {kind.replace('_', ' ')}"

@@ -273,5 +273,6 @@ SCENARIO_NAMES = (
     "bad-utf8", "multi-choice", "reasoning", "code", "http-400", "http-401", "http-403",
     "http-404", "http-429", "http-429-ms", "http-500", "http-502-html", "http-503", "http-529",
     "html-200", "no-retry-500", "flaky-N", "nk-build", "py-ok", "py-raise", "py-ask", "expr",
+    "raw-NAME (byte-exact responses, tests/protocol_servers/raw.py)",
 )
 

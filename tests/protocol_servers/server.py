@@ -20,7 +20,8 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from .encoders import ENCODERS, Encoder
 from .messages import auth_failure
-from .scenarios import BAD_UTF8_BYTES, BAD_UTF8_MARK, PROTOCOLS, build_scenario
+from .raw import RawResponse, raw_case
+from .scenarios import BAD_UTF8_BYTES, BAD_UTF8_MARK, PROTOCOLS, build_scenario, scenario_name
 from .steps import Drop, HttpError, InbandError, Pause, Reasoning, Scenario, Stall, Text
 
 _PREFIX = {"ollama": "", "openai": "/v1", "openrouter": "/api/v1", "anthropic": "",
@@ -314,7 +315,7 @@ class ProtocolServer:
     def _parse(self, request: web.Request, body: Any) -> _Chat:
         body = body if isinstance(body, dict) else {}
         if self.protocol == "gemini":
-            model, _, action = request.match_info["target"].partition(":")
+            model, _, action = request.match_info["target"].rpartition(":")
             messages = [{"role": c.get("role", "user"), "content": c.get("parts")}
                         for c in body.get("contents") or [] if isinstance(c, dict)]
             stream = action == "streamGenerateContent"
@@ -336,6 +337,10 @@ class ProtocolServer:
         with self._cond:
             attempt = self._attempts[chat.model]
             self._attempts[chat.model] += 1
+        raw = raw_case(scenario_name(chat.model))
+        if raw is not None:
+            return await self._raw(request, raw.responses[min(attempt, len(raw.responses) - 1)],
+                                   play)
         scenario = build_scenario(self.protocol, chat.model, chat.prompt, attempt=attempt,
                                   offered_key=self._offered_key(request))
         enc = self._encoder(chat.model, chat.prompt_tokens, include_usage=chat.include_usage,
@@ -405,6 +410,20 @@ class ProtocolServer:
                 if self.token_delay and isinstance(step, (Text, Reasoning)):
                     await asyncio.sleep(self.token_delay)
         # counted before the final chunk goes out, so a client that saw the end sees the count
+        play.finished = True
+        self._note(disconnect=False)
+        await resp.write_eof()
+        return resp
+
+    async def _raw(self, request: web.Request, raw: RawResponse,
+                   play: _Play) -> web.StreamResponse:
+        """Write a byte-exact response: its status, its headers, its chunks one write each."""
+        resp = web.StreamResponse(status=raw.status, headers=CIMultiDict(raw.headers))
+        await resp.prepare(request)
+        for data in raw.chunks:
+            await resp.write(data)
+        if raw.drop:
+            await self._drop(request, play)
         play.finished = True
         self._note(disconnect=False)
         await resp.write_eof()

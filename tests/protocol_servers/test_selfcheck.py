@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -20,6 +21,7 @@ import aiohttp
 import pytest
 
 from . import PROTOCOLS, ProtocolServer, build_scenario
+from .raw import RAW_CASES
 from .scenarios import BIG_EVENT_SIZE
 
 PROMPT = "hello there, world"
@@ -331,3 +333,24 @@ def test_command_line_prints_the_base_url() -> None:
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0 and err == b""
+
+
+RAW_SERVED = [c for c in RAW_CASES.values() if not any(r.drop for r in c.responses)]
+
+
+@pytest.fixture(scope="module")
+def raw_servers():
+    started = {p: ProtocolServer(p).start() for p in PROTOCOLS}
+    yield started
+    for server in started.values():
+        server.stop()
+
+
+@pytest.mark.parametrize("case", RAW_SERVED, ids=lambda c: c.name)
+def test_raw_cases_are_served_byte_exact(case, raw_servers) -> None:
+    model = f"{case.model}:{uuid.uuid4().hex[:6]}"
+    for response in case.responses:  # one request per attempt: the last response repeats
+        status, headers, body = fetch(case.protocol, raw_servers[case.protocol].base_url, model)
+        assert status == response.status
+        assert headers["Content-Type"] == dict(response.headers)["Content-Type"]
+        assert body == b"".join(response.chunks)

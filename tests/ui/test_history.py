@@ -129,10 +129,25 @@ def test_markdown_export_marks_answers_that_ended_early(tmp_path: Path) -> None:
     assert "## Assistant (llama3.2)\n\n<details><summary>Reasoning</summary>" in text
     assert "Use an **IBKColour**." in text
     assert "Use a\n\n*[Stopped before the answer finished]*" in text
-    assert "Partial\n\n*[Cut off (idle_timeout): The model sent nothing for 60 s mid-answer]*" \
-        in text
+    assert "Partial\n\n*[Answer cut off: The model sent nothing for 60 s mid-answer]*" in text
     path = history.export_markdown(conv, tmp_path / "sub" / "chat.md")
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_early_notes_say_what_happened_in_plain_words() -> None:
+    def note(text: str, kind: str, error: str) -> str:
+        return history.early_note(HistoryMessage("assistant", text, status=history.cut_off_status(
+            kind), error=error))
+
+    blocked = "Blocked by the provider's safety filter (SAFETY)"
+    assert note("", "blocked", blocked) == blocked
+    assert note("", "empty", "The server sent no answer") == "The server sent no answer"
+    assert note("", "auth", "HTTP 401: bad key") == "No answer: HTTP 401: bad key"
+    assert note("Half", "truncated", "The stream ended") == "Answer cut off: The stream ended"
+    assert note("", "first_token_timeout", "No answer within 120 s").startswith("No answer: ")
+    for kind in ("blocked", "empty", "auth", "first_token_timeout"):
+        assert "cut off" not in note("", kind, "x").lower()
+        assert kind not in note("", kind, "x")
 
 
 def test_status_words() -> None:

@@ -15,3 +15,8 @@ def test_status_lines() -> None:
     assert status.done(None, None, 12.6) == "done: first token ? s, ? tokens, 13 s"
     assert status.stopped(3, 1.0) == "stopped after 1 s (3 tokens kept)"
     assert status.failed("idle_timeout") == "failed: idle timeout"
+    assert status.failed("blocked") == "blocked by the provider"
+    assert status.failed("empty") == "no answer"
+    assert status.done(0.42, 57, 3.04, "stop") == "done: first token 0.4 s, 57 tokens, 3 s"
+    assert status.done(0.42, 57, 3.04, "length") == \
+        "done: first token 0.4 s, 57 tokens, 3 s (cut short at the token limit: length)"

@@ -145,7 +145,7 @@ def test_stopped_and_cut_off_answers_are_marked(view: TranscriptView) -> None:
     view.end_answer("cut off: idle_timeout", "The model sent nothing for 60 s mid-answer")
     text = visible_text(view)
     assert "Partial answer\n\u25a0 Stopped before the answer finished" in text
-    assert "\u26a0 Cut off (idle_timeout): The model sent nothing for 60 s mid-answer" in text
+    assert "\u26a0 Answer cut off: The model sent nothing for 60 s mid-answer" in text
     assert [m.status for m in view.messages()] == ["stopped", "cut off: idle_timeout"]
 
 
