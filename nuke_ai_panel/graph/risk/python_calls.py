@@ -175,14 +175,14 @@ IMPORT_FUNCS = frozenset({"__import__", "importlib.import_module", "importlib.__
 GETATTR = frozenset({"getattr"})
 # Modules whose every attribute may be dangerous, so a computed getattr on them is too.
 GETATTR_DANGER = frozenset({"os", "shutil", "subprocess", "socket", "pty", "builtins", "nuke",
-                             "importlib", "posix", "nt", "sys"})
+                            "importlib", "posix", "nt", "sys"})
 KNOWN_MODULES = frozenset({
     "os", "sys", "shutil", "subprocess", "socket", "nuke", "nukescripts", "pathlib", "platform",
     "importlib", "builtins", "asyncio", "pty", "ctypes", "runpy", "pickle", "marshal", "io",
     "codecs", "urllib", "urllib2", "requests", "http", "webbrowser",
 })
 BUILTIN_NAMES = frozenset({"exec", "eval", "compile", "__import__", "open", "exit", "quit",
-                            "getattr", "execfile"})
+                           "getattr", "execfile"})
 NAMESPACES = ("builtins.", "__builtins__.", "__builtin__.")
 MODULE_TABLES = frozenset({"sys.modules", "globals()", "locals()", "vars()"})
 DIALOG_INSTANCES = frozenset({"nuke.Panel()"})

@@ -72,7 +72,7 @@ TCL_COMMANDS = {
     "render": (WARNING, "renders frames (writes files to disk)"),
 }
 TCL_FILE_WRITES = {"delete": DANGER, "rename": WARNING, "copy": WARNING, "mkdir": WARNING,
-                    "link": WARNING, "attributes": WARNING}
+                   "link": WARNING, "attributes": WARNING}
 WORD = re.compile(r"[^\s;\]]*")
 SPACES = re.compile(r"\s*")
 USER_KNOB = re.compile(r"addUserKnob\s*\{\s*(\d+)")
