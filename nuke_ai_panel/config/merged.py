@@ -183,8 +183,18 @@ class Config:
         idle_timeout: Optional[float] = None,
         api_key: Optional[str] = None,
         api_key_env: Optional[str] = None,
+        request_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        use_keychain: bool = True,
     ) -> ProviderSettings:
         """Everything one call needs, with command-line style overrides applied.
+
+        The one place that decides which key and base URL a call uses and whether it can be
+        made at all: the chat session, the settings dialog's Test and the command line all
+        call it, and nothing else reads keys or the environment for a call. Overrides are
+        checked like settings and may not change what the studio locked. ``api_key`` is a
+        key typed for this call only; ``use_keychain=False`` resolves as if the stored key
+        were gone (the settings dialog's pending "Remove key").
 
         Raises :class:`ProviderError` of kind ``config`` when the call cannot be made as asked.
         Disabled providers still resolve: "enabled" only filters the UI's lists.
@@ -203,28 +213,30 @@ class Config:
         overrides = {
             "base_url": base_url, "model": model, "connect_timeout": connect_timeout,
             "first_token_timeout": first_token_timeout, "idle_timeout": idle_timeout,
+            "request_timeout": request_timeout, "max_retries": max_retries,
             "api_key_env": api_key_env,
         }
         for field, value in overrides.items():
             if value is not None:
                 overrides[field] = self._check_override(prefix + field, field, value, current)
-        url = overrides["base_url"] or current.base_url
+
+        def pick(field: str) -> Any:
+            value = overrides[field]
+            return getattr(current, field) if value is None else value
+
+        url = pick("base_url")
         self._check_url(provider_id, url, from_override=overrides["base_url"] is not None)
-        deadlines = Deadlines(
-            connect=overrides["connect_timeout"] or current.connect_timeout,
-            first_token=overrides["first_token_timeout"] or current.first_token_timeout,
-            idle=overrides["idle_timeout"] or current.idle_timeout,
-            request=current.request_timeout,
-        )
-        key = self._resolve_key(provider_id, api_key, overrides["api_key_env"] or
-                                current.api_key_env or None)
+        deadlines = Deadlines(connect=pick("connect_timeout"),
+                              first_token=pick("first_token_timeout"),
+                              idle=pick("idle_timeout"), request=pick("request_timeout"))
+        key = self._resolve_key(provider_id, api_key, pick("api_key_env") or None, use_keychain)
         return ProviderSettings(
             provider_id=provider_id,
             base_url=url.rstrip("/"),
             api_key=key,
-            model=overrides["model"] or current.model,
+            model=pick("model"),
             deadlines=deadlines,
-            retry=RetryPolicy(max_retries=current.max_retries),
+            retry=RetryPolicy(max_retries=pick("max_retries")),
         )
 
     def _check_override(self, path: str, field: str, value: Any, current: ProviderConfig) -> Any:
@@ -274,12 +286,12 @@ class Config:
                                 "https://api.example.com/v1.")
 
     def _resolve_key(self, provider_id: str, api_key: Optional[str],
-                     env_var: Optional[str]) -> Optional[str]:
+                     env_var: Optional[str], use_keychain: bool) -> Optional[str]:
         info = PROVIDERS[provider_id]
         if api_key is not None and api_key.strip():
             register_secret(api_key.strip())
             return api_key.strip()
-        key, _source = get_key(provider_id, env_var=env_var)
+        key, _source = get_key(provider_id, env_var=env_var, use_keychain=use_keychain)
         if key:
             return key
         if info.needs_key:
