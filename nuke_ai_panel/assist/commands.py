@@ -17,7 +17,6 @@ __all__ = [
     "CommandError",
     "USAGE",
     "help_text",
-    "is_command",
     "parse_command",
     "resolve_target",
 ]
@@ -65,10 +64,6 @@ class Command:
 
 def _shorten(text: str, size: int) -> str:
     return text if len(text) <= size else text[: size - 1].rstrip() + "\u2026"
-
-
-def is_command(text: str) -> bool:
-    return text.lstrip().startswith("/")
 
 
 def help_text() -> str:

@@ -65,7 +65,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._add(file_menu, "&New chat", panel.new_chat, "Ctrl+N")
         self._add(file_menu, "&Open script\u2026", self.open_script_dialog, "Ctrl+O")
         self._add(file_menu, "Save script &as\u2026", self.save_script_dialog, "Ctrl+Shift+S")
-        self._add(file_menu, "&Export chat\u2026", panel._export_clicked, "Ctrl+E")
+        self._add(file_menu, "&Export chat\u2026", panel.bar.export_clicked, "Ctrl+E")
         self._add(file_menu, "&Settings\u2026", panel.open_settings, "Ctrl+,")
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", self.close, "Ctrl+Q")

@@ -73,5 +73,5 @@ def ollama_panel(make_panel: Callable[..., Any], ollama_server: ProtocolServer,
     """A panel on the Ollama test server, with its model list loaded."""
     write_config("ollama", ollama_server.base_url, max_retries=0)
     panel = make_panel()
-    qtbot.waitUntil(lambda: "ollama" in panel._models, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "ollama" in panel.picker.models, timeout=WAIT_MS)
     return panel
