@@ -102,8 +102,6 @@ class ProviderPage(QtWidgets.QScrollArea):
                                             self.baseUrlNote))
 
         self.key_field = KeyField(pid, self._keychain, lambda: self.key_env_var)
-        self.apiKeyEdit = self.key_field.edit
-        self.removeKeyButton = self.key_field.remove_button
         form.addRow("API key", self.key_field)
         if pid == OPENAI_COMPATIBLE:
             self.apiKeyEnvEdit: Optional[QtWidgets.QLineEdit] = QtWidgets.QLineEdit()

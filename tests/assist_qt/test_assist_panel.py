@@ -29,6 +29,7 @@ from nuke_ai_panel.settings import ChatRequest  # noqa: E402
 from src.ui.assist_controller import EXAMPLE_SCRIPT, AssistController, install  # noqa: E402
 from tests.protocol_servers import ProtocolServer  # noqa: E402
 from tests.protocol_servers.scenarios import HELPER_ANSWERS  # noqa: E402
+from tests.ui.panel_helpers import alive  # noqa: E402
 
 pytestmark = pytest.mark.qt
 
@@ -259,16 +260,8 @@ def test_a_new_command_replaces_an_open_preview(make_assist_panel, qtbot) -> Non
     first = run_command(panel, controller, qtbot, "nk-build", "/build despill")
     second = run_command(panel, controller, qtbot, "py-ok", "/script add a grade")
     assert controller.preview is second and first is not second
-    assert not _alive(first) or not first.isVisible()
+    assert not alive(first) or not first.isVisible()
     assert host.undo_names() == []
-
-
-def _alive(widget: Any) -> bool:
-    try:
-        widget.objectName()
-    except RuntimeError:
-        return False
-    return True
 
 
 def test_risky_lines_are_highlighted_and_rescanned_on_edit(qtbot) -> None:

@@ -28,8 +28,7 @@ from Qt import QtCore, QtWidgets  # noqa: E402
 
 from nuke_ai_panel import paths  # noqa: E402
 from nuke_ai_panel.graph.script_host import ScriptHost  # noqa: E402
-from src.ui.assist_controller import EXAMPLE_SCRIPT, install  # noqa: E402
-from tests.assist_qt.conftest import write_user_config  # noqa: E402
+from src.ui.assist_controller import EXAMPLE_SCRIPT  # noqa: E402
 from tests.protocol_servers import ProtocolServer  # noqa: E402
 
 pytestmark = pytest.mark.qt
@@ -69,99 +68,90 @@ def _saved(conv_id: str) -> Dict[str, Any]:
     return data
 
 
-def _bodies(server: ProtocolServer) -> List[Any]:
+def _bodies(requests: List[Any]) -> List[Any]:
     return [{"model": r.json_body["model"], "messages": r.json_body["messages"]}
-            for r in server.requests if r.path.endswith("/api/chat")]
+            for r in requests if r.path.endswith("/api/chat")]
 
 
-def test_scripted_conversation_matches_the_golden_copy(qtbot: Any, helper_worker: Any) -> None:
-    from src.ui.chat_panel import ChatPanel
-
+def test_scripted_conversation_matches_the_golden_copy(make_assist_panel: Any, qtbot: Any,
+                                                       helper_server: ProtocolServer) -> None:
     steps: List[Dict[str, Any]] = []
-    models = ["echo", "reasoning", "code", "nk-build", "stall-mid", "http-500"]
-    with ProtocolServer("ollama", models=models) as server:
-        write_user_config(server.base_url)
-        host = ScriptHost.from_file(str(EXAMPLE_SCRIPT))
-        host.select(["Grade_fg"])
-        panel = ChatPanel(worker=helper_worker, host=host)
-        qtbot.addWidget(panel)
-        panel.resize(640, 720)
-        controller = install(panel)
-        panel.show()
-        qtbot.waitExposed(panel)
-        qtbot.waitUntil(lambda: panel.model_combo.count() == len(models), timeout=WAIT_MS)
+    server = helper_server
+    requests_before = len(server.requests)
+    host = ScriptHost.from_file(str(EXAMPLE_SCRIPT))
+    host.select(["Grade_fg"])
+    panel, controller = make_assist_panel(host)
 
-        def record(name: str) -> None:
-            steps.append({"step": name, "status": _status(panel), "banner": _banner(panel),
-                          "streaming": panel.streaming,
-                          "send": panel.send_button.isEnabled(),
-                          "stop": panel.stop_button.isEnabled()})
+    def record(name: str) -> None:
+        steps.append({"step": name, "status": _status(panel), "banner": _banner(panel),
+                      "streaming": panel.streaming,
+                      "send": panel.send_button.isEnabled(),
+                      "stop": panel.stop_button.isEnabled()})
 
-        def idle() -> None:
-            qtbot.waitUntil(lambda: not panel.streaming, timeout=WAIT_MS)
+    def idle() -> None:
+        qtbot.waitUntil(lambda: not panel.streaming, timeout=WAIT_MS)
 
-        def turn(model: str, text: str) -> None:
-            panel.set_model(model)
-            panel.prompt.setPlainText(text)
-            assert panel.send()
-            idle()
-            record(f"{model}: {text}")
-
-        turn("echo", "hello there")
-        turn("reasoning", "why so green")
-        turn("code", "blur it")
-        panel.set_model("echo")
-        panel.prompt.setPlainText("/explain what does the grade do")
+    def turn(model: str, text: str) -> None:
+        panel.set_model(model)
+        panel.prompt.setPlainText(text)
         assert panel.send()
-        qtbot.waitUntil(lambda: not panel.streaming and not controller.waiting, timeout=WAIT_MS)
-        record("/explain")
-
-        panel.set_model("nk-build")
-        panel.prompt.setPlainText("/build despill + edge blur")
-        with qtbot.waitSignal(controller.previewOpened, timeout=WAIT_MS) as opened:
-            assert panel.send()
         idle()
-        dialog = opened.args[0]
-        qtbot.waitExposed(dialog)
-        cancel = dialog.findChild(QtWidgets.QPushButton, "cancelButton")
-        qtbot.mouseClick(cancel, QtCore.Qt.LeftButton)
-        qtbot.waitUntil(lambda: "Cancelled: nothing was changed." in panel.transcript.toPlainText(),
-                        timeout=WAIT_MS)
-        record("/build cancelled")
+        record(f"{model}: {text}")
 
-        panel.prompt.setPlainText("/frobnicate the comp")
+    turn("echo", "hello there")
+    turn("reasoning", "why so green")
+    turn("code", "blur it")
+    panel.set_model("echo")
+    panel.prompt.setPlainText("/explain what does the grade do")
+    assert panel.send()
+    qtbot.waitUntil(lambda: not panel.streaming and not controller.waiting, timeout=WAIT_MS)
+    record("/explain")
+
+    panel.set_model("nk-build")
+    panel.prompt.setPlainText("/build despill + edge blur")
+    with qtbot.waitSignal(controller.previewOpened, timeout=WAIT_MS) as opened:
         assert panel.send()
-        record("/frobnicate")
+    idle()
+    dialog = opened.args[0]
+    qtbot.waitExposed(dialog)
+    cancel = dialog.findChild(QtWidgets.QPushButton, "cancelButton")
+    qtbot.mouseClick(cancel, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: "Cancelled: nothing was changed." in panel.transcript.toPlainText(),
+                    timeout=WAIT_MS)
+    record("/build cancelled")
 
-        panel.set_model("stall-mid")
-        panel.prompt.setPlainText("please wait for me")
-        assert panel.send()
-        qtbot.waitUntil(lambda: "Echo: plea" in panel.transcript.toPlainText(), timeout=WAIT_MS)
-        record("stall-mid streaming")
-        qtbot.mouseClick(panel.stop_button, QtCore.Qt.LeftButton)
-        idle()
-        record("stopped")
+    panel.prompt.setPlainText("/frobnicate the comp")
+    assert panel.send()
+    record("/frobnicate")
 
-        turn("http-500", "what now")
-        panel.set_model("echo")
-        qtbot.mouseClick(panel.errors.retry_button, QtCore.Qt.LeftButton)
-        idle()
-        record("retried")
-        turn("echo", "thanks")
+    panel.set_model("stall-mid")
+    panel.prompt.setPlainText("please wait for me")
+    assert panel.send()
+    qtbot.waitUntil(lambda: "Echo: plea" in panel.transcript.toPlainText(), timeout=WAIT_MS)
+    record("stall-mid streaming")
+    qtbot.mouseClick(panel.stop_button, QtCore.Qt.LeftButton)
+    idle()
+    record("stopped")
 
-        recorded = {
-            "steps": steps,
-            "history": _saved(panel.conversation.id),
-            "conversation": [[m.role, m.text, m.reasoning, m.status, m.error, m.model, m.tokens]
-                             for m in panel.conversation.messages],
-            "transcript": panel.transcript.toPlainText().split("\n"),
-            "raw_texts": panel.transcript.raw_texts(),
-            "notices": list(panel.notices.lines),
-            "requests": _bodies(server),
-            "history_list": [panel.history_combo.itemText(i).split("  \u00b7  ")[0]
-                             for i in range(panel.history_combo.count())],
-        }
-        panel.shutdown()
+    turn("http-500", "what now")
+    panel.set_model("echo")
+    qtbot.mouseClick(panel.errors.retry_button, QtCore.Qt.LeftButton)
+    idle()
+    record("retried")
+    turn("echo", "thanks")
+
+    recorded = {
+        "steps": steps,
+        "history": _saved(panel.conversation.id),
+        "conversation": [[m.role, m.text, m.reasoning, m.status, m.error, m.model, m.tokens]
+                         for m in panel.conversation.messages],
+        "transcript": panel.transcript.toPlainText().split("\n"),
+        "raw_texts": panel.transcript.raw_texts(),
+        "notices": list(panel.notices.lines),
+        "requests": _bodies(server.requests[requests_before:]),
+        "history_list": [panel.history_combo.itemText(i).split("  \u00b7  ")[0]
+                         for i in range(panel.history_combo.count())],
+    }
 
     golden = GOLDEN_DIR / f"transcript_qt{_qt_major()}.json"
     text = json.dumps(recorded, indent=1, ensure_ascii=False) + "\n"

@@ -30,10 +30,8 @@ def server() -> Iterator[ProtocolServer]:
 
 
 @pytest.fixture
-def worker() -> Iterator[Worker]:
-    w = Worker(name="session-test-loop")
-    yield w
-    w.shutdown(2.0)
+def worker(private_worker: Worker) -> Worker:
+    return private_worker
 
 
 class Seen:
@@ -98,7 +96,7 @@ def test_a_text_turn_streams_into_the_answer_and_is_saved(server, worker) -> Non
     assert answer.tokens == turn.tokens > 1 and answer.ttft is not None and answer.duration
     assert seen.types()[0] == "start" and seen.types()[-1] == "done"
     assert seen.types().count("delta") == turn.tokens, "direct delivery: every delta apart"
-    assert seen.threads == {"session-test-loop"}
+    assert seen.threads == {"private-test-loop"}, "direct delivery: on the loop thread"
     assert seen.ended == [turn] and turn.finish is not None and turn.error is None
     assert turn.saved and not turn.save_error
     saved, _ = history.load(session.conversation.id)

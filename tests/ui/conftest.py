@@ -37,11 +37,8 @@ def openai_server() -> Iterator[ProtocolServer]:
 
 
 @pytest.fixture
-def panel_worker() -> Iterator[Worker]:
-    """A private network thread, shut down after the test: no leaked loop or session."""
-    worker = Worker(name="chat-panel-test-loop")
-    yield worker
-    worker.shutdown(2.0)
+def panel_worker(private_worker: Worker) -> Worker:
+    return private_worker
 
 
 @pytest.fixture

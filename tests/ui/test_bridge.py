@@ -13,6 +13,7 @@ from nuke_ai_panel.events import DeltaEvent, DoneEvent, RetryingEvent, StartEven
 from nuke_ai_panel.session import JobEnded  # noqa: E402
 from src.ui import bridge as bridge_module  # noqa: E402
 from src.ui.bridge import StreamBridge, qt_dispatcher  # noqa: E402
+from tests.ui.panel_helpers import alive  # noqa: E402
 
 pytestmark = pytest.mark.qt
 WAIT_MS = 5000
@@ -109,15 +110,8 @@ def test_a_closed_bridge_is_deleted_and_drops_late_posts(qtbot: Any) -> None:
     assert bridge in bridge_module._open_bridges
     bridge.close()
     assert bridge not in bridge_module._open_bridges
-    qtbot.waitUntil(lambda: not _alive(bridge), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not alive(bridge), timeout=WAIT_MS)
     bridge.post(DeltaEvent("late"))
     qtbot.wait(20)
     assert sink.items == []
 
-
-def _alive(obj: Any) -> bool:
-    try:
-        obj.objectName()
-    except RuntimeError:
-        return False
-    return True
