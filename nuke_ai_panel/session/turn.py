@@ -1,9 +1,13 @@
 """One turn in flight, and how its stream events become the answer message.
 
 :meth:`Turn.apply` is the one reducer from stream events (DESIGN section 2) to the answer a
-conversation keeps: text and reasoning accumulate here and nowhere else, and the terminal
-event (or the end of the job without one) sets the status, the error, the time to first
-token, the token count and the duration. It is pure: the clock is passed in.
+conversation keeps: text and reasoning accumulate here and nowhere else in the app, and the
+terminal event (or the end of the job without one) sets the status, the error, the time to
+first token, the token count and the duration. It is pure: the clock is passed in.
+
+The engine also reports the whole text on ``done`` (and the partial text on ``error``) for
+consumers that do not keep deltas. They agree with the deltas; should they ever not, the
+engine's text is kept (and a warning logged), so no text is ever dropped.
 """
 
 from __future__ import annotations
