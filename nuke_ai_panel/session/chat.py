@@ -209,8 +209,10 @@ class ChatSession:
             turn, self._turn = self._turn, None
             for listeners in (self.on_turn_started, self.on_event, self.on_turn_ended):
                 listeners.clear()
-        if turn is not None and turn.handle is not None:
-            turn.handle.cancel()
+        if turn is not None:
+            if turn.handle is not None:
+                turn.handle.cancel()
+            turn.finished()  # nobody will hear how it ends; waiters need not wait for it
 
 
 class _Closer:

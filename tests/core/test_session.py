@@ -276,7 +276,7 @@ def test_close_cancels_and_silences(server, worker) -> None:
     turn = session.send("hi", target(server, "slow-200"))
     session.close()
     assert not session.in_flight and session.send("again", target(server, "echo")) is None
-    assert turn.handle.wait(WAIT)
+    assert turn.wait(0) and turn.handle.wait(WAIT)
     assert seen.ended == [] and not turn.ended
 
 
