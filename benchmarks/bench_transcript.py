@@ -57,10 +57,12 @@ def per_delta_cost(app: QtWidgets.QApplication, earlier: int, repeat: int) -> fl
         view.resize(700, 900)
         view.set_messages(history(earlier))
         app.processEvents()
-        view.begin_answer("bench")
+        answer = HistoryMessage("assistant", "", model="bench")
+        view.begin_answer(answer)
         start = time.perf_counter()
         for piece in pieces:
-            view.append_delta(piece)
+            answer.text += piece
+            view.update_answer()
         app.processEvents()
         samples.append((time.perf_counter() - start) / len(pieces))
         assert view.raw_texts()[-1] == ANSWER

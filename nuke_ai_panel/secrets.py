@@ -35,13 +35,16 @@ class KeychainUnavailable(ProviderError):
         self.env_var = env_var
 
 
-def get_key(provider_id: str, env_var: Optional[str] = None) -> Tuple[Optional[str], str]:
+def get_key(provider_id: str, env_var: Optional[str] = None,
+            use_keychain: bool = True) -> Tuple[Optional[str], str]:
     """``(key, source)`` with source ``"keychain"``, ``"env"`` or ``"none"``.
 
     ``env_var`` replaces the provider's standard variable (for ``openai-compatible``, which has
-    none). Blank values count as missing.
+    none). Blank values count as missing. ``use_keychain=False`` skips the keychain, as when
+    the stored key is about to be removed. Calls take their key through
+    :meth:`nuke_ai_panel.config.Config.resolve`; the UI asks :func:`key_source`.
     """
-    backend, _problem = _usable_backend()
+    backend, _problem = _usable_backend() if use_keychain else (None, "")
     if backend is not None:
         try:
             key = _clean(backend.get_password(SERVICE, provider_id))
@@ -59,6 +62,13 @@ def get_key(provider_id: str, env_var: Optional[str] = None) -> Tuple[Optional[s
             register_secret(key)
             return key, SOURCE_ENV
     return None, SOURCE_NONE
+
+
+def key_source(provider_id: str, env_var: Optional[str] = None,
+               use_keychain: bool = True) -> str:
+    """Where the key :func:`get_key` would give comes from (``"keychain"``, ``"env"`` or
+    ``"none"``), for labels that must not hold the key itself."""
+    return get_key(provider_id, env_var, use_keychain)[1]
 
 
 def set_key(provider_id: str, key: str) -> None:

@@ -20,11 +20,14 @@ import uuid
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List
+from typing import TYPE_CHECKING, Iterator, List
 
 import pytest
 
 from nuke_ai_panel.provider_info import PROVIDERS
+
+if TYPE_CHECKING:
+    from nuke_ai_panel.worker import Worker
 
 _CLEARED_ENV = sorted(
     {"NUKE_AI_PANEL_STUDIO_CONFIG", "PYTHON_KEYRING_BACKEND"}
@@ -95,6 +98,19 @@ def _no_loop_leaks() -> Iterator[None]:
     if watch.found:
         pytest.fail("asyncio/aiohttp reported leaked resources:\n" + "\n".join(watch.found),
                     pytrace=False)
+
+
+# -- a private network thread -------------------------------------------------------------------
+
+
+@pytest.fixture
+def private_worker() -> Iterator["Worker"]:
+    """A network thread of the test's own, shut down after it: no leaked loop or session."""
+    from nuke_ai_panel.worker import Worker
+
+    worker = Worker(name="private-test-loop")
+    yield worker
+    worker.shutdown(2.0)
 
 
 # -- a real, private Secret Service -------------------------------------------------------------

@@ -22,13 +22,8 @@ from typing import List, Optional, Union
 
 from ..graph.host import Host, HostError
 from ..graph.risk import RiskReport, scan_code, scan_expression, scan_nk
-from ..graph.snippets import (
-    PYTHON_LANGS,
-    NkPreview,
-    code_blocks,
-    extract_snippet,
-    preview_nk,
-)
+from ..fences import NUKE, PYTHON, code_blocks
+from ..graph.snippets import NkPreview, extract_snippet, preview_nk
 from .prompts import ANSWER_EXPRESSION, ANSWER_TEXT, HelperRequest, fix_code_request
 
 __all__ = [
@@ -51,7 +46,6 @@ CODE_OFF_NOTE = ("Running code from the assistant is turned off in the settings 
 PASTE_BLOCKED = ("These nodes carry code that Nuke would run (flagged in the preview), so "
                  "they cannot be pasted.")
 EXPRESSION_BLOCKED = "This expression runs code (flagged in the preview), so it cannot be set."
-EXPRESSION_LANGS = frozenset({"tcl", "expr", "expression", "nuke", ""})
 
 
 @dataclass(frozen=True)
@@ -221,10 +215,10 @@ def _expression(answer: str, request: HelperRequest, allow_code: bool,
     if not request.node or not request.knob:
         return NoAction("No knob was named for the expression.")
     blocks = code_blocks(answer)
-    chosen = next((b.code for b in blocks if b.lang in EXPRESSION_LANGS - {""}), None)
+    chosen = next((b.source for b in blocks if b.family == NUKE), None)
     if chosen is None:
-        chosen = next((b.code for b in blocks if b.lang == ""), None)
-    if chosen is None and any(b.lang in PYTHON_LANGS for b in blocks):
+        chosen = next((b.source for b in blocks if not b.language), None)
+    if chosen is None and any(b.family == PYTHON for b in blocks):
         return NoAction("The answer is Python, not an expression; ask again with /script "
                         "if you want code that sets the knob.")
     if chosen is None:

@@ -19,7 +19,6 @@ __all__ = [
     "CommandError",
     "USAGE",
     "help_text",
-    "is_command",
     "parse_command",
     "resolve_target",
 ]
@@ -67,10 +66,6 @@ class Command:
 
 def _shorten(text: str, size: int) -> str:
     return text if len(text) <= size else text[: size - 1].rstrip() + "\u2026"
-
-
-def is_command(text: str) -> bool:
-    return text.lstrip().startswith("/")
 
 
 def help_text() -> str:

@@ -124,10 +124,6 @@ class HelperRequest:
         return ChatRequest(model=model, messages=self.messages(), system=self.system,
                            temperature=temperature, max_tokens=max_tokens)
 
-    def inline_text(self) -> str:
-        """System prompt and message as one text, for a chat that cannot send a system prompt."""
-        return f"{self.system}\n\n{self.user}"
-
 
 def undo_name(command: Command) -> str:
     return f"AI: {command.label}"

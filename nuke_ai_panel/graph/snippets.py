@@ -16,6 +16,7 @@ import ast
 import re
 from typing import Iterable, List, NamedTuple, Optional, Tuple
 
+from ..fences import NUKE, PYTHON, code_blocks
 from .context import summarise_value
 from .nk_lexer import NkParseError, decode_value
 from .nk_model import PASTE_INPUT, unique_name
@@ -23,21 +24,16 @@ from .nkscript import parse_script
 from .risk import Finding, RiskReport, scan_nk
 
 __all__ = [
-    "CodeBlock",
     "Snippet",
     "PreviewNode",
     "NkPreview",
     "MAX_PREVIEW_KNOBS",
     "INPUT_LABELS",
-    "code_blocks",
     "extract_snippet",
     "looks_like_nk",
     "preview_nk",
 ]
 
-NK_LANGS = frozenset({"nk", "nuke", "tcl", "nukescript", "nk-script"})
-PYTHON_LANGS = frozenset({"python", "py", "python3", "py3"})
-_FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([\w+#.-]*)[^\n]*$")
 _NK_LINE = re.compile(r"^\s*(set cut_paste_input\b|push \$|[A-Z][A-Za-z0-9_.]*\s*\{)", re.M)
 _HIDDEN_KNOBS = frozenset({
     "xpos", "ypos", "selected", "note_font", "note_font_size", "note_font_color", "tile_color",
@@ -59,35 +55,9 @@ MAX_PREVIEW_KNOBS = 6
 """Ordinary knobs listed per node; knobs flagged as running code are listed on top of these."""
 
 
-class CodeBlock(NamedTuple):
-    lang: str
-    code: str
-
-
 class Snippet(NamedTuple):
     kind: str
     code: str
-
-
-def code_blocks(answer: str) -> List[CodeBlock]:
-    """Fenced blocks in order; an unclosed last fence (a cut-off answer) runs to the end."""
-    blocks: List[CodeBlock] = []
-    lines = answer.splitlines()
-    i = 0
-    while i < len(lines):
-        m = _FENCE.match(lines[i])
-        if not m:
-            i += 1
-            continue
-        fence, lang = m.group(1), m.group(2).lower()
-        body: List[str] = []
-        i += 1
-        while i < len(lines) and not lines[i].strip().startswith(fence[:3]):
-            body.append(lines[i])
-            i += 1
-        blocks.append(CodeBlock(lang, "\n".join(body).strip("\n") + "\n"))
-        i += 1
-    return blocks
 
 
 def looks_like_nk(text: str) -> bool:
@@ -110,20 +80,21 @@ def _is_python(code: str) -> bool:
 
 def extract_snippet(answer: str) -> Optional[Snippet]:
     """The snippet to offer: a .nk block first (it needs no exec), else Python, else a
-    bare answer that is itself node text."""
-    blocks = code_blocks(answer)
-    for block in blocks:
-        if block.lang in NK_LANGS:
-            return Snippet("nk", block.code)
-    for block in blocks:
-        if block.lang in PYTHON_LANGS:
-            return Snippet("python", block.code)
-    for block in blocks:
-        if not block.lang and looks_like_nk(block.code):
-            return Snippet("nk", block.code)
-    for block in blocks:
-        if not block.lang and "nuke" in block.code and _is_python(block.code):
-            return Snippet("python", block.code)
+    bare answer that is itself node text. Fence tags are read with :mod:`..fences`."""
+    blocks = [(block.family, block.language, block.source.strip("\n") + "\n")
+              for block in code_blocks(answer)]
+    for family, _language, code in blocks:
+        if family == NUKE:
+            return Snippet("nk", code)
+    for family, _language, code in blocks:
+        if family == PYTHON:
+            return Snippet("python", code)
+    for _family, language, code in blocks:
+        if not language and looks_like_nk(code):
+            return Snippet("nk", code)
+    for _family, language, code in blocks:
+        if not language and "nuke" in code and _is_python(code):
+            return Snippet("python", code)
     if not blocks and looks_like_nk(answer):
         return Snippet("nk", answer.strip() + "\n")
     return None

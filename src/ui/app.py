@@ -83,7 +83,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._add(file_menu, "&Save script", files.save, "Ctrl+S")
         self._add(file_menu, "Save script &as\u2026", files.save_as, "Ctrl+Shift+S")
         file_menu.addSeparator()
-        self._add(file_menu, "&Export chat\u2026", panel._export_clicked, "Ctrl+E")
+        self._add(file_menu, "&Export chat\u2026", panel.bar.export_clicked, "Ctrl+E")
         self._add(file_menu, "Se&ttings\u2026", panel.open_settings, "Ctrl+,")
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", self.close, "Ctrl+Q")

@@ -1,12 +1,13 @@
 """The Qt side of the node-graph helpers: slash commands typed in the chat panel.
 
 A command (``/explain``, ``/build``, ``/fix``, ``/script``, ``/expr``, ``/help``) becomes a
-request with the graph as context (:mod:`nuke_ai_panel.assist.prompts`), streamed into the
-panel's transcript like any answer. When it ends, the answer becomes a proposed action
-shown in :class:`~src.ui.action_preview.ActionPreviewDialog`; only Apply runs it, as one
-undo group, on the panel's host (a ``NukeHost`` marshals to Nuke's main thread itself).
-The outcome goes to the transcript; a failed script offers "Ask to fix", which sends the
-code and its traceback back to the model.
+:class:`~nuke_ai_panel.assist.prompts.HelperRequest` with the graph as context, sent as a
+helper turn of the panel's chat session (:meth:`ChatSession.send_helper`), so it streams,
+stops, fails and retries like any answer. When the session reports the turn ended, the
+answer becomes a proposed action shown in :class:`~src.ui.action_preview.ActionPreviewDialog`;
+only Apply runs it, as one undo group, on the panel's host (a ``NukeHost`` marshals to
+Nuke's main thread itself). The outcome goes to the transcript; a failed script offers
+"Ask to fix", which sends the code and its traceback back to the model.
 
 The controller talks to the panel through :class:`PanelPort`, a handful of methods, so
 it stays independent of the panel's internals; :class:`ChatPanelPort` adapts ChatPanel.
@@ -36,6 +37,7 @@ from nuke_ai_panel.assist.prompts import ANSWER_TEXT, DEFAULT_BUDGET, HelperRequ
 from nuke_ai_panel.graph.host import Host, HostError
 from nuke_ai_panel.graph.script_host import ScriptHost
 from nuke_ai_panel.history import COMPLETE
+from nuke_ai_panel.session import ChatSession, Turn
 
 from .action_preview import ActionPreviewDialog
 
@@ -66,15 +68,12 @@ class PanelPort(Protocol):
     def config(self) -> Any:
         """The current Config (``allow_code_execution``, ``is_locked``)."""
 
-    def busy(self) -> bool:
-        ...
+    def session(self) -> ChatSession:
+        """The panel's chat session: whether a turn is in flight, and when one ends."""
 
-    def start_turn(self, request: HelperRequest) -> bool:
-        """Show ``request.display`` as the user's turn and stream the answer to ``request``
-        (its system prompt and messages) into the transcript; False if it could not start."""
-
-    def on_turn_ended(self, callback: Callable[[Any], None]) -> None:
-        """Call ``callback(answer)`` (a HistoryMessage) whenever a turn ends."""
+    def send_helper(self, request: HelperRequest) -> bool:
+        """Start a helper turn for ``request`` on the panel's provider and model; False (the
+        panel says why) when it could not start."""
 
     def notice(self, text: str, level: str = "info") -> None:
         ...
@@ -90,14 +89,7 @@ class PanelPort(Protocol):
 
 
 class ChatPanelPort:
-    """:class:`PanelPort` over ``src.ui.chat_panel.ChatPanel``.
-
-    Uses ``panel.send_request(display, messages, system)`` when the panel has it (the helper
-    turn shows the typed command and sends the context-laden request with the helper's
-    system prompt); otherwise falls back to ``send_message`` with the whole request as the
-    user's text. ``panel.add_helper_widget(widget)`` is used when present, else the widget
-    is inserted in the panel's layout below the transcript.
-    """
+    """:class:`PanelPort` over ``src.ui.chat_panel.ChatPanel``."""
 
     def __init__(self, panel: Any) -> None:
         self.panel = panel
@@ -108,28 +100,17 @@ class ChatPanelPort:
     def config(self) -> Any:
         return self.panel.config
 
-    def busy(self) -> bool:
-        return bool(self.panel.streaming)
+    def session(self) -> ChatSession:
+        return self.panel.session
 
-    def start_turn(self, request: HelperRequest) -> bool:
-        send_request = getattr(self.panel, "send_request", None)
-        if send_request is not None:
-            return bool(send_request(request.display, request.messages(), request.system))
-        return bool(self.panel.send_message(request.inline_text()))
-
-    def on_turn_ended(self, callback: Callable[[Any], None]) -> None:
-        self.panel.turnEnded.connect(callback)
+    def send_helper(self, request: HelperRequest) -> bool:
+        return bool(self.panel.send_helper(request))
 
     def notice(self, text: str, level: str = "info") -> None:
         self.panel.transcript.add_notice(text, level)
 
     def show_widget(self, widget: QtWidgets.QWidget) -> None:
-        add = getattr(self.panel, "add_helper_widget", None)
-        if add is not None:
-            add(widget)
-            return
-        layout = self.panel.layout()
-        layout.insertWidget(layout.indexOf(self.panel.transcript) + 1, widget)
+        self.panel.add_helper_widget(widget)
 
     def prefill(self, text: str) -> None:
         self.panel.prefill(text)
@@ -190,13 +171,12 @@ class AssistController(QtCore.QObject):
         self.port = port
         self.budget = budget
         self._fallback_host = host
-        self._pending: Optional[HelperRequest] = None
         self._last: Optional[Tuple[HelperRequest, Action, Outcome]] = None
         self.preview: Optional[ActionPreviewDialog] = None
         self.outcome_bar = OutcomeBar()
         self.outcome_bar.fixRequested.connect(self.ask_to_fix)
         port.show_widget(self.outcome_bar)
-        port.on_turn_ended(self._on_turn_ended)
+        port.session().on_turn_ended.add(self._on_turn_ended)
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -208,7 +188,8 @@ class AssistController(QtCore.QObject):
     @property
     def waiting(self) -> bool:
         """True while a helper's answer is streaming."""
-        return self._pending is not None
+        turn = self.port.session().turn
+        return turn is not None and isinstance(turn.helper, HelperRequest)
 
     def handle(self, _panel: Any, text: str) -> None:
         """ChatPanel's ``command_handler(panel, text)``."""
@@ -261,32 +242,31 @@ class AssistController(QtCore.QObject):
     # -- the turn --------------------------------------------------------------------------
 
     def _send(self, request: HelperRequest) -> bool:
-        if self.port.busy():
+        if self.port.session().in_flight:
             self.port.notice("Still answering: press Stop (Esc) first.", "warning")
             return False
         self._close_preview()
         self.outcome_bar.hide()
-        self._pending = request
-        if not self.port.start_turn(request):
-            self._pending = None
+        if not self.port.send_helper(request):
             return False
         if request.context_trimmed:
             self.port.notice("The selection was too big to send whole: long knob values were "
                              "summarised to fit the context budget.")
         return True
 
-    def _on_turn_ended(self, answer: Any) -> None:
-        request, self._pending = self._pending, None
-        if request is None or request.expects == ANSWER_TEXT:
+    def _on_turn_ended(self, turn: Turn) -> None:
+        """A helper turn (a retried one too) that ended with an answer proposes its action."""
+        request = turn.helper
+        if not isinstance(request, HelperRequest) or request.expects == ANSWER_TEXT:
             return
-        if getattr(answer, "status", COMPLETE) != COMPLETE:
+        if turn.answer.status != COMPLETE:
             self.port.notice("The answer did not finish, so there is nothing to apply.",
                              "warning")
             return
         host = self.host
         if host is None:
             return
-        proposal = self._propose(answer.text, request, host)
+        proposal = self._propose(turn.answer.text, request, host)
         self.actionProposed.emit(proposal)
         if isinstance(proposal, NoAction):
             self.port.notice(proposal.message, "warning")

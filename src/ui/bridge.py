@@ -1,11 +1,12 @@
-"""Worker events -> Qt signals, on the main thread, with text deltas coalesced.
+"""Worker results -> the Qt main thread: a chat turn's events (coalesced) and one-shot jobs.
 
-The worker's sinks run on the loop thread, which must never touch a widget. The bridge is a
-QObject living on the main thread: the sink only appends to a locked queue and emits one
-queued wake-up signal, and the main thread drains the queue in order. Deltas that arrive
-faster than about 60 per second are merged into one ``delta`` signal, so the transcript
-repaints at most that often however fast tokens come; every other event flushes the pending
-text first so order is kept.
+The worker's sinks and done callbacks run on the loop thread, which must never touch a
+widget. :class:`StreamBridge` is the chat session's channel to the main thread
+(:func:`qt_dispatcher`, see :mod:`nuke_ai_panel.session.dispatch`): a QObject living on the
+main thread; ``post`` only appends to a locked queue and emits one queued wake-up signal,
+and the main thread drains the queue in order. Text deltas that arrive faster than about 60
+per second are merged into one, so the transcript repaints at most that often however fast
+tokens come; every other item flushes the pending text first, so order is kept.
 """
 
 from __future__ import annotations
@@ -13,67 +14,75 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Any, Deque, Optional
+from typing import Any, Callable, Deque, List, Optional, Set
 
 from Qt import QtCore
 
-from nuke_ai_panel.events import DeltaEvent, StreamEvent
+from nuke_ai_panel.events import DeltaEvent
 
 FRAME_SECONDS = 1.0 / 60.0
 
 
-class StreamBridge(QtCore.QObject):
-    """One chat stream's events as signals. Pass ``bridge.sink`` to ``Worker.stream_chat``."""
+def _now() -> float:
+    return time.monotonic()
 
-    started = QtCore.Signal(object)
-    waiting = QtCore.Signal(float)
-    retrying = QtCore.Signal(object)
-    delta = QtCore.Signal(str, str)
-    finished = QtCore.Signal(object)
-    failed = QtCore.Signal(object)
-    ended = QtCore.Signal(object)
+
+class StreamBridge(QtCore.QObject):
+    """One turn's channel: ``post`` from any thread, ``deliver(item)`` on the main thread.
+
+    It keeps itself alive until :meth:`close` (the session closes it after the turn's last
+    item), so nothing posted is lost to garbage collection; give it no parent.
+    """
 
     _wake = QtCore.Signal()
 
-    def __init__(self, parent: Optional[QtCore.QObject] = None) -> None:
+    def __init__(self, deliver: Callable[[Any], None],
+                 parent: Optional[QtCore.QObject] = None) -> None:
         super().__init__(parent)
+        self._deliver = deliver
         self._lock = threading.Lock()
-        self._queue: Deque[StreamEvent] = deque()
+        self._queue: Deque[Any] = deque()
         self._wake_pending = False
-        self._text: list = []
-        self._reasoning: list = []
-        self._last_flush = 0.0
+        self._text: List[str] = []
+        self._reasoning: List[str] = []
+        self._last_flush = -FRAME_SECONDS
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._flush_text)
         self._wake.connect(self._drain, QtCore.Qt.QueuedConnection)
-        self.delta_signals = 0
+        _open_bridges.add(self)
 
-    def sink(self, event: StreamEvent) -> None:
-        """Called on the loop thread: queue the event and wake the main thread once."""
+    def post(self, item: Any) -> None:
+        """Called on any thread: queue ``item`` and wake the main thread once."""
         with self._lock:
-            self._queue.append(event)
+            self._queue.append(item)
             if self._wake_pending:
                 return
             self._wake_pending = True
         _emit_if_alive(self._wake)
 
+    def close(self) -> None:
+        """On the main thread, after the last item: the bridge goes."""
+        self._timer.stop()
+        _open_bridges.discard(self)
+        self.deleteLater()
+
     def _drain(self) -> None:
         with self._lock:
-            events = list(self._queue)
+            items = list(self._queue)
             self._queue.clear()
             self._wake_pending = False
-        for event in events:
-            if isinstance(event, DeltaEvent):
-                if event.text:
-                    self._text.append(event.text)
-                if event.reasoning:
-                    self._reasoning.append(event.reasoning)
+        for item in items:
+            if isinstance(item, DeltaEvent):
+                if item.text:
+                    self._text.append(item.text)
+                if item.reasoning:
+                    self._reasoning.append(item.reasoning)
                 continue
             self._flush_text()
-            self._emit(event)
+            self._deliver(item)
         if self._text or self._reasoning:
-            wait = FRAME_SECONDS - (time.monotonic() - self._last_flush)
+            wait = FRAME_SECONDS - (_now() - self._last_flush)
             if wait <= 0:
                 self._flush_text()
             elif not self._timer.isActive():
@@ -85,24 +94,16 @@ class StreamBridge(QtCore.QObject):
             return
         text, reasoning = "".join(self._text), "".join(self._reasoning)
         self._text, self._reasoning = [], []
-        self._last_flush = time.monotonic()
-        self.delta_signals += 1
-        self.delta.emit(text, reasoning)
+        self._last_flush = _now()
+        self._deliver(DeltaEvent(text, reasoning))
 
-    def _emit(self, event: Any) -> None:
-        kind = event.type
-        if kind == "start":
-            self.started.emit(event)
-        elif kind == "waiting":
-            self.waiting.emit(float(event.seconds))
-        elif kind == "retrying":
-            self.retrying.emit(event)
-        elif kind == "done":
-            self.finished.emit(event)
-            self.ended.emit(event)
-        elif kind == "error":
-            self.failed.emit(event)
-            self.ended.emit(event)
+
+def qt_dispatcher(deliver: Callable[[Any], None]) -> StreamBridge:
+    """The chat session's dispatcher for a Qt owner: items arrive on the main thread."""
+    return StreamBridge(deliver)
+
+
+_open_bridges: Set[StreamBridge] = set()
 
 
 class ResultBridge(QtCore.QObject):

@@ -17,6 +17,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
 
+from nuke_ai_panel.fences import (NUKE, PYTHON, CodeBlock, is_closing, language_family,
+                                  match_opener, read_block)
+
 CODE_BG = "#1d1f21"
 CODE_FG = "#d8d8d8"
 DIM = "#8a8a8a"
@@ -37,17 +40,6 @@ COLOURS = {
     "var": "#4fc1ff",
 }
 
-PYTHON_NAMES = ("python", "py", "python3", "py3", "pycon")
-TCL_NAMES = ("tcl", "nk", "nuke", "tk")
-
-
-@dataclass(frozen=True)
-class CodeBlock:
-    """One fenced block: its language tag and exact source (what "Copy" puts on the clipboard)."""
-
-    language: str
-    source: str
-
 
 @dataclass
 class Rendered:
@@ -57,17 +49,11 @@ class Rendered:
 
 # -- chunks (stable streaming boundaries) --------------------------------------------------------
 
-_FENCE_OPEN = re.compile(r"^([ \t]*)(`{3,}|~{3,})(.*)$")
 _LIST = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+|$)(.*)$")
 
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
-
-
-def _is_closing_fence(line: str, fence: str) -> bool:
-    stripped = line.strip()
-    return (len(stripped) >= len(fence) and set(stripped) == {fence[0]})
 
 
 def chunk_ends(text: str, start: int = 0) -> List[int]:
@@ -92,7 +78,7 @@ def chunk_ends(text: str, start: int = 0) -> List[int]:
         if fence is not None:
             if not complete:
                 break
-            if _is_closing_fence(line, fence):
+            if is_closing(line, fence):
                 fence = None
                 if fence_top:
                     ends.append(line_end)
@@ -109,15 +95,15 @@ def chunk_ends(text: str, start: int = 0) -> List[int]:
             pos = line_end
             continue
         indent = len(line) - len(stripped)
-        opener = _FENCE_OPEN.match(line)
-        if opener is None and stripped[0] in "`~" and len(stripped) < 3 and not complete:
-            break
-        if opener is not None and stripped[:3] in ("```", "~~~"):
+        if not complete and stripped[0] in "`~" and (stripped[0] == "`" or len(stripped) < 3):
+            break  # an unfinished line may still become, or stop being, a fence
+        opener = match_opener(line)
+        if opener is not None:
             top = indent < 2
             if top and pos > chunk_start:
                 ends.append(pos)
                 chunk_start = pos
-            fence, fence_top, seen_blank = opener.group(2), top, False
+            fence, fence_top, seen_blank = opener.fence, top, False
             pos = line_end
             continue
         if seen_blank and indent < 2 and pos > chunk_start:
@@ -177,7 +163,7 @@ def _starts_block(lines: List[str], i: int) -> bool:
     line = lines[i]
     if _HEADING.match(line) or _HR.match(line) or _QUOTE.match(line):
         return True
-    if _FENCE_OPEN.match(line) and line.lstrip()[:3] in ("```", "~~~"):
+    if match_opener(line) is not None:
         return True
     item = _LIST.match(line)
     if item and item.group(4).strip():
@@ -202,9 +188,13 @@ def _blocks(lines: List[str], out: Rendered, code_start: int) -> List[str]:
         if _blank(line):
             i += 1
             continue
-        opener = _FENCE_OPEN.match(line)
-        if opener and line.lstrip()[:3] in ("```", "~~~"):
-            i = _code_block(lines, i, opener, out, code_start, parts)
+        opener = match_opener(line)
+        if opener is not None:
+            block, i = read_block(lines, i, opener)
+            index = code_start + len(out.code_blocks)
+            out.code_blocks.append(block)
+            parts.append(code_header_html(index, block.language))
+            parts.append(code_html(block.source, block.language))
             continue
         heading = _HEADING.match(line)
         if heading:
@@ -231,34 +221,6 @@ def _blocks(lines: List[str], out: Rendered, code_start: int) -> List[str]:
     return parts
 
 
-def _code_block(lines: List[str], i: int, opener: "re.Match[str]", out: Rendered,
-                code_start: int, parts: List[str]) -> int:
-    indent = len(opener.group(1).expandtabs(4))
-    fence = opener.group(2)
-    language = fence_language(opener.group(3))
-    body: List[str] = []
-    i += 1
-    closed = False
-    while i < len(lines):
-        if _is_closing_fence(lines[i], fence):
-            closed = True
-            i += 1
-            break
-        body.append(_strip_indent(lines[i], indent))
-        i += 1
-    source = "\n".join(body) + ("\n" if body and closed else "")
-    index = code_start + len(out.code_blocks)
-    out.code_blocks.append(CodeBlock(language, source))
-    parts.append(code_header_html(index, language))
-    parts.append(code_html(source, language))
-    return i
-
-
-def fence_language(info: str) -> str:
-    info = info.strip()
-    return info.split()[0].lstrip("{.").rstrip("}").lower() if info else ""
-
-
 def code_header_html(index: int, language: str) -> str:
     """The line above a code block: the "Copy" link (``copy:INDEX``) and the language."""
     label = f'&nbsp;&nbsp;<span style="color:{DIM};">{escape(language)}</span>' if language else ""
@@ -281,18 +243,11 @@ def open_fence(chunk: str) -> Optional[Tuple[str, int]]:
     newline = chunk.find("\n")
     if newline < 0:
         return None
-    opener = _FENCE_OPEN.match(chunk[:newline])
-    if opener is None or len(opener.group(1)) >= 2 or opener.group(2)[:3] not in ("```", "~~~"):
+    line = chunk[:newline]
+    opener = match_opener(line)
+    if opener is None or len(line) - len(line.lstrip(" \t")) >= 2:
         return None
-    return fence_language(opener.group(3)), newline + 1
-
-
-def _strip_indent(line: str, indent: int) -> str:
-    """Remove up to ``indent`` columns of leading spaces (a fence inside a list item)."""
-    strip = 0
-    while strip < len(line) and strip < indent and line[strip] == " ":
-        strip += 1
-    return line[strip:]
+    return opener.language, newline + 1
 
 
 def _table(lines: List[str], i: int, parts: List[str]) -> int:
@@ -543,10 +498,10 @@ def _span(kind: str, text: str) -> str:
 
 def highlight(source: str, language: str) -> str:
     """``source`` as escaped HTML with coloured spans (Python, TCL/.nk); others plain."""
-    lang = language.lower()
-    if lang in PYTHON_NAMES:
+    family = language_family(language)
+    if family == PYTHON:
         return _highlight_python(source)
-    if lang in TCL_NAMES:
+    if family == NUKE:
         return _highlight_tcl(source)
     return escape(source)
 

@@ -6,13 +6,13 @@ standard library only: Qt, the chat panel and aiohttp are imported inside the fu
 first use. That also lets a panel restored from a saved workspace explain how to install the
 dependencies when they are missing, instead of leaving a traceback in an empty pane.
 
-``nuke`` itself is reached only through the host adapter (``NukeHost``), as everywhere else
-in the Qt layer.
+``nuke`` and ``nukescripts`` are reached only through the core's adapters, as everywhere
+else in the Qt layer: the node graph through ``NukeHost``, Nuke's panes and panel
+registration through ``NukeUi`` (:mod:`nuke_ai_panel.graph.nuke_ui`).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from pathlib import Path
@@ -79,14 +79,9 @@ def missing_dependencies() -> List[str]:
 def nuke_install_dir() -> str:
     """The running Nuke's install folder, for the installer command; "" outside Nuke."""
     try:
-        executable = str(_nuke().env.get("ExecutablePath") or "")
-    except Exception:
+        return nuke_ui().install_dir()
+    except ImportError:
         return ""
-    if not executable:
-        return ""
-    folder = os.path.dirname(executable)
-    marker = folder.find(".app" + os.sep)
-    return os.path.dirname(folder[:marker]) if marker >= 0 else folder
 
 
 def install_hint(missing: Optional[List[str]] = None) -> str:
@@ -129,12 +124,11 @@ def host() -> Any:
     return _host
 
 
-def _nuke() -> Any:
-    return host().nuke
+def nuke_ui() -> Any:
+    """Nuke's panes and panel registration (``NukeUi``; imported on first use)."""
+    from nuke_ai_panel.graph.nuke_ui import NukeUi
 
-
-def _nukescripts() -> Any:
-    return importlib.import_module("nukescripts")
+    return NukeUi()
 
 
 def main_window() -> Any:
@@ -282,17 +276,9 @@ def show_panel() -> Any:
     if missing_dependencies():
         raise MissingDependencies(install_hint())
     before = len(live_panels())
-    nuke = _nuke()
-    python_panel = _nukescripts().panels.registerWidgetAsPanel(
-        WIDGET_FACTORY, PANEL_TITLE, PANEL_ID, True)
-    pane = None
-    for name in ("Properties.1", "DAG.1"):
-        try:
-            pane = nuke.getPaneFor(name)
-        except Exception:
-            pane = None
-        if pane is not None:
-            break
+    ui = nuke_ui()
+    python_panel = ui.register_panel(WIDGET_FACTORY, PANEL_TITLE, PANEL_ID)
+    pane = ui.pane("Properties.1", "DAG.1")
     if pane is not None:
         python_panel.addToPane(pane)
     else:

@@ -8,21 +8,19 @@ pinned into config.json) and a test uses the typed values without saving them.
 from __future__ import annotations
 
 import dataclasses
-import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from Qt import QtCore, QtGui, QtWidgets
+from Qt import QtCore, QtWidgets
 
-from nuke_ai_panel import secrets
-from nuke_ai_panel.client import ConnectionCheck
 from nuke_ai_panel.config import OPENAI_COMPATIBLE, Config, SettingError
-from nuke_ai_panel.errors import CONFIG, ProviderError
 from nuke_ai_panel.provider_info import PROVIDERS
-from nuke_ai_panel.settings import ProviderSettings, RetryPolicy
+from nuke_ai_panel.settings import ProviderSettings
+
+from .key_field import KeyField
+from .provider_widgets import STATE_COLOURS, ModelCombo, note_label, set_state_style
 
 Qt = QtCore.Qt
 
-STATE_COLOURS = {"ok": "#3fae5a", "error": "#e0554d", "warning": "#d9a13b"}
 LOCKED_TEXT = "Set by your studio"
 
 _SECONDS_FIELDS: Tuple[Tuple[str, str, str], ...] = (
@@ -39,39 +37,6 @@ _SECONDS_TIPS = {
     "request_timeout": "Whole non-streaming calls: the model list and Test.",
 }
 
-
-def format_check(check: ConnectionCheck) -> Tuple[str, str]:
-    """``(text, state)`` for a finished test: ``ok: 23 ms, 5 models, server 0.5.1``."""
-    if check.ok:
-        parts = [f"{(check.latency or 0.0) * 1000:.0f} ms"]
-        if check.model_count is not None:
-            parts.append(f"{check.model_count} model{'' if check.model_count == 1 else 's'}")
-        if check.version:
-            parts.append(f"server {check.version}")
-        return "ok: " + ", ".join(parts), "ok"
-    return format_error(check.error_kind or "error", check.error_message, check.hint), "error"
-
-
-def format_error(kind: str, message: str, hint: str = "") -> str:
-    text = f"{kind}: {message}" if message else kind
-    return f"{text} \u2014 {hint}" if hint else text
-
-
-def set_state_style(label: QtWidgets.QLabel, state: str) -> None:
-    """Colour ``label`` by state; the ``state`` property is there for studio stylesheets too."""
-    label.setProperty("state", state)
-    colour = STATE_COLOURS.get(state)
-    label.setStyleSheet(f"color: {colour};" if colour else "")
-
-
-class ModelCombo(QtWidgets.QComboBox):
-    """An editable model combo that asks for the live list the first time it drops down."""
-
-    popupRequested = QtCore.Signal()
-
-    def showPopup(self) -> None:
-        self.popupRequested.emit()
-        super().showPopup()
 
 
 class ProviderPage(QtWidgets.QScrollArea):
@@ -91,9 +56,7 @@ class ProviderPage(QtWidgets.QScrollArea):
         self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self._config = config
         self._keychain = keychain
-        self._no_keychain_description: Optional[str] = None
         self._loaded: Dict[str, Any] = {}
-        self._stored_key = False
         self._lock_labels: List[QtWidgets.QLabel] = []
         self.models_tried = False
         self.test_state = ""
@@ -138,14 +101,15 @@ class ProviderPage(QtWidgets.QScrollArea):
         form.addRow("Base URL", self._stack(self._with_lock(self.baseUrlEdit, "base_url"),
                                             self.baseUrlNote))
 
-        form.addRow("API key", self._stack(self._key_row(), self._key_labels()))
+        self.key_field = KeyField(pid, self._keychain, lambda: self.key_env_var)
+        form.addRow("API key", self.key_field)
         if pid == OPENAI_COMPATIBLE:
             self.apiKeyEnvEdit: Optional[QtWidgets.QLineEdit] = QtWidgets.QLineEdit()
             self.apiKeyEnvEdit.setObjectName(f"apiKeyEnvEdit_{pid}")
             self.apiKeyEnvEdit.setPlaceholderText("e.g. LMSTUDIO_API_KEY (optional)")
             self.apiKeyEnvEdit.setToolTip("The environment variable that holds this server's "
                                           "key, used when no key is in the keychain.")
-            self.apiKeyEnvEdit.textChanged.connect(lambda _t: self.refresh_key_status())
+            self.apiKeyEnvEdit.textChanged.connect(lambda _t: self.key_field.refresh())
             form.addRow("Key variable", self._with_lock(self.apiKeyEnvEdit, "api_key_env"))
         else:
             self.apiKeyEnvEdit = None
@@ -188,44 +152,6 @@ class ProviderPage(QtWidgets.QScrollArea):
         outer.addStretch(1)
         self.setWidget(body)
 
-    def _key_row(self) -> QtWidgets.QWidget:
-        pid = self.provider_id
-        self.apiKeyEdit = QtWidgets.QLineEdit()
-        self.apiKeyEdit.setObjectName(f"apiKeyEdit_{pid}")
-        self.apiKeyEdit.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
-        self.apiKeyEdit.setClearButtonEnabled(True)
-        self.apiKeyEdit.setPlaceholderText("New key (leave empty to keep the current one)")
-        self.apiKeyEdit.textChanged.connect(lambda _t: self._on_key_typed())
-        self.removeKeyButton = QtWidgets.QPushButton("Remove key")
-        self.removeKeyButton.setObjectName(f"removeKeyButton_{pid}")
-        self.removeKeyButton.setCheckable(True)
-        self.removeKeyButton.setToolTip("Delete the stored key from the keychain when you save.")
-        self.removeKeyButton.toggled.connect(lambda _on: self.refresh_key_status())
-        row = QtWidgets.QWidget()
-        layout = QtWidgets.QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.apiKeyEdit, 1)
-        layout.addWidget(self.removeKeyButton)
-        if self.info.key_url:
-            link = QtWidgets.QLabel(f'<a href="{self.info.key_url}">Get a key</a>')
-            link.setObjectName(f"keyLink_{pid}")
-            link.setTextFormat(Qt.TextFormat.RichText)
-            link.setOpenExternalLinks(True)
-            link.setToolTip(self.info.key_url)
-            layout.addWidget(link)
-        return row
-
-    def _key_labels(self) -> QtWidgets.QWidget:
-        self.keySourceLabel = self._note("keySourceLabel", visible=True)
-        self.keychainNote = self._note("keychainNote")
-        box = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.keySourceLabel)
-        layout.addWidget(self.keychainNote)
-        return box
-
     def _deadlines(self) -> QtWidgets.QWidget:
         box = QtWidgets.QWidget()
         grid = QtWidgets.QGridLayout(box)
@@ -256,12 +182,7 @@ class ProviderPage(QtWidgets.QScrollArea):
         return box
 
     def _note(self, name: str, visible: bool = False) -> QtWidgets.QLabel:
-        label = QtWidgets.QLabel("")
-        label.setObjectName(f"{name}_{self.provider_id}")
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setVisible(visible)
-        return label
+        return note_label(f"{name}_{self.provider_id}", visible)
 
     def _with_lock(self, widget: QtWidgets.QWidget, field: str) -> QtWidgets.QWidget:
         """``widget`` with a "Set by your studio" label beside it, shown when ``field`` is locked."""
@@ -308,9 +229,7 @@ class ProviderPage(QtWidgets.QScrollArea):
             spin.setValue(float(getattr(current, field)))
             self._loaded[field] = spin.value()
         self.retriesSpin.setValue(current.max_retries)
-        self.apiKeyEdit.clear()
-        self.removeKeyButton.setChecked(False)
-        self._read_stored_key()
+        self.key_field.reset()
         self._apply_locks(config)
         env_var = config.env_var_for(self.path("base_url"))
         self.baseUrlNote.setText(f"Set by ${env_var}; unset it to use a URL typed here."
@@ -361,7 +280,7 @@ class ProviderPage(QtWidgets.QScrollArea):
 
     @property
     def typed_key(self) -> str:
-        return self.apiKeyEdit.text().strip()
+        return self.key_field.typed_key
 
     @property
     def key_env_var(self) -> Optional[str]:
@@ -370,69 +289,15 @@ class ProviderPage(QtWidgets.QScrollArea):
 
     @property
     def remove_key_pending(self) -> bool:
-        return self.removeKeyButton.isChecked()
+        return self.key_field.remove_pending
 
     def set_keychain(self, keychain: Tuple[bool, str]) -> None:
         self._keychain = keychain
-        self._no_keychain_description: Optional[str] = None
-        self.refresh_key_status()
-
-    def _on_key_typed(self) -> None:
-        if self.typed_key and self.removeKeyButton.isChecked():
-            self.removeKeyButton.setChecked(False)
-        self.refresh_key_status()
+        self.key_field.set_keychain(keychain)
 
     def refresh_key_status(self, problem: str = "") -> None:
         """Say where the key in use comes from, or why a save failed (``problem``)."""
-        available, description = self._keychain
-        env_var = self.key_env_var
-        self.keySourceLabel.setToolTip(f"Keychain: {description}" if available else "")
-        if problem:
-            set_state_style(self.keySourceLabel, "error")
-            self.keySourceLabel.setText(problem)
-        else:
-            set_state_style(self.keySourceLabel, "")
-            self.keySourceLabel.setText(self._key_source_text(available, env_var))
-        wants_key = self.info.needs_key or self.provider_id == OPENAI_COMPATIBLE
-        show_note = not available and wants_key
-        self.keychainNote.setVisible(show_note)
-        if show_note:
-            self.keychainNote.setText(self._no_keychain_text(env_var))
-            set_state_style(self.keychainNote, "warning")
-        self.removeKeyButton.setEnabled(available and self._stored_key)
-
-    def _key_source_text(self, keychain_available: bool, env_var: Optional[str]) -> str:
-        if self.typed_key:
-            if keychain_available:
-                return "Using the key typed above for Test; Save stores it in the keychain."
-            return "Using the key typed above for Test only: it cannot be saved on this system."
-        env_set = bool(env_var and (os.environ.get(env_var) or "").strip())
-        if self.remove_key_pending:
-            fallback = f" Then ${env_var} is used if it is set." if env_var else ""
-            return "The stored key will be removed from the keychain when you save." + fallback
-        if self._stored_key:
-            return "Key in use: from the keychain."
-        if env_set:
-            return f"Key in use: from ${env_var}."
-        if self.info.needs_key:
-            where = f" or set ${env_var}" if env_var else ""
-            return f"No key: paste one above{where}."
-        return "No key (this server usually needs none)."
-
-    def _read_stored_key(self) -> None:
-        """Whether the keychain holds a key: read once per load, not on every keystroke."""
-        _key, source = secrets.get_key(self.provider_id)
-        self._stored_key = source == secrets.SOURCE_KEYCHAIN
-
-    def _no_keychain_text(self, env_var: Optional[str]) -> str:
-        """Plain words: no keychain here, keys are never written to disk, use the variable."""
-        if self._no_keychain_description is None:
-            self._no_keychain_description = secrets.keychain_status(self.provider_id)[1]
-        description = self._no_keychain_description
-        if self.provider_id == OPENAI_COMPATIBLE and env_var:
-            description = description.rsplit(". ", 1)[0] + f". Set {env_var} instead."
-        return (f"{description} A key typed here is only used for Test; the panel never "
-                "writes keys to disk.")
+        self.key_field.refresh(problem)
 
     # ----- the values typed in the dialog ------------------------------------------------------
 
@@ -462,31 +327,22 @@ class ProviderPage(QtWidgets.QScrollArea):
         return self._config.is_allowed(self.provider_id)
 
     def settings_for_call(self, config: Config) -> ProviderSettings:
-        """The typed values as call settings; raises :class:`ProviderError` (``config``)."""
+        """The typed values as call settings, as :meth:`Config.resolve` judges them (a
+        pending "Remove key" resolves without the keychain); raises :class:`ProviderError`."""
         changed = self.changed()
-        settings = config.resolve(
+        return config.resolve(
             self.provider_id,
             base_url=changed.get("base_url") or None,
             model=changed.get("model") or None,
             connect_timeout=changed.get("connect_timeout"),
             first_token_timeout=changed.get("first_token_timeout"),
             idle_timeout=changed.get("idle_timeout"),
+            request_timeout=changed.get("request_timeout"),
+            max_retries=changed.get("max_retries"),
             api_key=self.typed_key or None,
             api_key_env=changed.get("api_key_env") or None,
+            use_keychain=not self.remove_key_pending,
         )
-        deadlines = dataclasses.replace(settings.deadlines,
-                                        request=self.spins["request_timeout"].value())
-        settings = dataclasses.replace(settings, deadlines=deadlines,
-                                       retry=RetryPolicy(max_retries=self.retriesSpin.value()))
-        if self.remove_key_pending and not self.typed_key:
-            env_var = self.key_env_var
-            key = (os.environ.get(env_var) or "").strip() if env_var else ""
-            if not key and self.info.needs_key:
-                where = f"set ${env_var}" if env_var else "paste a key"
-                raise ProviderError(CONFIG, f"No API key for {self.info.label} once the stored "
-                                    "key is removed.", f"Paste a new key or {where}.")
-            settings = dataclasses.replace(settings, api_key=key or None)
-        return settings
 
     def apply_to(self, config: Config) -> List[str]:
         """Copy the edited fields into ``config``; returns one message per rejected value."""
@@ -556,19 +412,3 @@ class ProviderPage(QtWidgets.QScrollArea):
                                    "(nothing is saved).")
         self.testResult.setText(text)
         set_state_style(self.testResult, state)
-
-
-def state_icon(state: str, size: int = 12) -> QtGui.QIcon:
-    """A coloured dot for the provider list: ok, error, running or nothing."""
-    pixmap = QtGui.QPixmap(size, size)
-    pixmap.fill(QtGui.QColor(0, 0, 0, 0))
-    colour = {"ok": STATE_COLOURS["ok"], "error": STATE_COLOURS["error"],
-              "running": "#8a8a8a"}.get(state)
-    if colour:
-        painter = QtGui.QPainter(pixmap)
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QtGui.QColor(colour))
-        painter.drawEllipse(1, 1, size - 2, size - 2)
-        painter.end()
-    return QtGui.QIcon(pixmap)

@@ -22,8 +22,8 @@ from nuke_ai_panel.provider_info import PROVIDER_IDS, PROVIDERS
 from nuke_ai_panel.redact import redact
 
 from .bridge import ResultBridge
-from .provider_page import (ProviderPage, format_check, format_error, set_state_style,
-                            state_icon)
+from .provider_page import ProviderPage
+from .provider_widgets import format_check, format_error, set_state_style, state_icon
 
 Qt = QtCore.Qt
 TEST, MODELS = "test", "models"

@@ -1,10 +1,12 @@
-"""The conversation view: a read-only QTextBrowser fed message by message and token by token.
+"""The conversation view: a read-only QTextBrowser that renders the messages it is given.
 
-Finished messages are rendered once. While an answer streams, only the open end of it is
-touched: Markdown chunks that have closed (see :mod:`.markdown`) are appended once, and the
+The view creates no messages: the chat session owns them (the user's text, the answer that
+grows as the stream arrives) and the view draws the very objects it is handed. Finished
+messages are rendered once. While an answer streams, only the open end of it is touched:
+Markdown chunks that have closed (see :mod:`.markdown`) are appended once, and the
 still-open last chunk is replaced in place at the end of the document, so the cost of a token
-does not grow with the length of the conversation. The exact raw text of every message is kept
-next to the document (``messages()``), for history, export, copy and tests.
+does not grow with the length of the conversation. ``messages()`` lists what is shown, with
+each message's exact raw text, for copy and tests.
 """
 
 from __future__ import annotations
@@ -125,20 +127,19 @@ class TranscriptView(QtWidgets.QTextBrowser):
         self._entries = list(messages)
         self._rebuild()
 
-    def add_user(self, text: str) -> HistoryMessage:
-        message = HistoryMessage("user", text)
+    def add_user(self, message: HistoryMessage) -> None:
+        """Show the user's ``message`` (finished, rendered once)."""
         self._add_finished(message)
-        return message
 
     def add_notice(self, text: str, level: str = "info") -> None:
         """A line for the artist that is not part of the conversation (not saved, not sent)."""
         self._add_finished(Notice(text, level))
 
-    def begin_answer(self, model: str = "") -> HistoryMessage:
-        """Open an assistant message that ``append_delta`` streams into."""
+    def begin_answer(self, message: HistoryMessage) -> None:
+        """Show ``message``, an answer that is still growing: call :meth:`update_answer`
+        after its text changes and :meth:`end_answer` when it is over."""
         if self._live is not None:
             self.end_answer()
-        message = HistoryMessage("assistant", "", model=model)
         self._entries.append(message)
         self._live = message
         self._live_code_start = len(self._code)
@@ -150,25 +151,20 @@ class TranscriptView(QtWidgets.QTextBrowser):
             self._live_start = self._end_position()
             self._append(self._header_html(message))
             self._tail_start = None
-        return message
 
-    def append_delta(self, text: str, reasoning: str = "") -> None:
+    def update_answer(self) -> None:
+        """The live answer's text or reasoning grew: redraw its open end."""
         live = self._live
-        if live is None or not (text or reasoning):
+        if live is None or not (live.text or live.reasoning):
             return
-        live.text += text
-        live.reasoning += reasoning
         self._update_live()
 
-    def end_answer(self, status: str = COMPLETE, error: str = "", ttft: Optional[float] = None,
-                   tokens: Optional[int] = None, duration: Optional[float] = None
-                   ) -> Optional[HistoryMessage]:
-        """Close the live answer, marked when it ended early, and render it whole once."""
+    def end_answer(self) -> Optional[HistoryMessage]:
+        """The live answer is over (its status says how): render it whole once, marked when
+        it ended early."""
         live = self._live
         if live is None:
             return None
-        live.status, live.error = status, error
-        live.ttft, live.tokens, live.duration = ttft, tokens, duration
         self._live = None
         self._tail_start = None
         self._draft_start, self._draft_len, self._draft_code = None, 0, []

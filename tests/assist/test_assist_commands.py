@@ -9,7 +9,6 @@ from nuke_ai_panel.assist.commands import (
     Command,
     CommandError,
     help_text,
-    is_command,
     parse_command,
     resolve_target,
 )
@@ -62,11 +61,6 @@ def test_help_lists_every_command() -> None:
     for name in COMMANDS:
         assert f"/{name}" in text
     assert "nothing changes until you press Apply" in text
-
-
-def test_is_command() -> None:
-    assert is_command("  /build x")
-    assert not is_command("build /x")
 
 
 def test_labels_are_short_titles() -> None:

@@ -176,4 +176,3 @@ def test_ask_to_fix_carries_the_code_and_the_traceback(comp) -> None:
     assert "partial output" in req.user
     assert "The artist asked: /script add a blur" in req.user
     assert "ONE corrected ```python block" in req.user
-    assert req.inline_text() == f"{req.system}\n\n{req.user}"

@@ -36,10 +36,8 @@ def helper_server() -> Iterator[ProtocolServer]:
 
 
 @pytest.fixture
-def helper_worker() -> Iterator[Worker]:
-    worker = Worker(name="assist-panel-test-loop")
-    yield worker
-    worker.shutdown(2.0)
+def helper_worker(private_worker: Worker) -> Worker:
+    return private_worker
 
 
 @pytest.fixture

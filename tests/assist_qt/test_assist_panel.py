@@ -20,12 +20,16 @@ from Qt import QtCore, QtWidgets  # noqa: E402
 
 from nuke_ai_panel.assist.actions import NoAction, Outcome, RunPython  # noqa: E402
 from nuke_ai_panel.config import load_config  # noqa: E402
+from nuke_ai_panel.assist.prompts import HelperRequest  # noqa: E402
 from nuke_ai_panel.history import CUT_OFF, HistoryMessage  # noqa: E402
 from nuke_ai_panel.graph.nuke_host import NukeHost  # noqa: E402
 from nuke_ai_panel.graph.script_host import ScriptHost  # noqa: E402
-from src.ui.assist_controller import EXAMPLE_SCRIPT, install  # noqa: E402
+from nuke_ai_panel.session import ChatSession, Turn  # noqa: E402
+from nuke_ai_panel.settings import ChatRequest  # noqa: E402
+from src.ui.assist_controller import EXAMPLE_SCRIPT, AssistController, install  # noqa: E402
 from tests.protocol_servers import ProtocolServer  # noqa: E402
 from tests.protocol_servers.scenarios import HELPER_ANSWERS  # noqa: E402
+from tests.ui.panel_helpers import alive  # noqa: E402
 
 pytestmark = pytest.mark.qt
 
@@ -256,16 +260,8 @@ def test_a_new_command_replaces_an_open_preview(make_assist_panel, qtbot) -> Non
     first = run_command(panel, controller, qtbot, "nk-build", "/build despill")
     second = run_command(panel, controller, qtbot, "py-ok", "/script add a grade")
     assert controller.preview is second and first is not second
-    assert not _alive(first) or not first.isVisible()
+    assert not alive(first) or not first.isVisible()
     assert host.undo_names() == []
-
-
-def _alive(widget: Any) -> bool:
-    try:
-        widget.objectName()
-    except RuntimeError:
-        return False
-    return True
 
 
 def test_risky_lines_are_highlighted_and_rescanned_on_edit(qtbot) -> None:
@@ -325,63 +321,113 @@ def test_install_without_a_host_uses_the_example_comp(qtbot, helper_worker,
     panel.shutdown()
 
 
-class _SpecPanel(QtWidgets.QWidget):
-    """A panel offering the integration hooks the controller prefers (send_request,
-    add_helper_widget), to pin down how it uses them."""
-
-    turnEnded = QtCore.Signal(object)
+class _SpecPort:
+    """A PanelPort over a real (idle) chat session that records the helper turns it is asked
+    to start instead of sending them; ``end_turn`` then ends the last one with a chosen
+    answer, the way the session reports a finished turn."""
 
     def __init__(self, host: Any) -> None:
-        super().__init__()
-        self.host = host
-        self.command_handler = None
-        self.streaming = False
-        self.sent: List[Any] = []
+        self._host = host
+        self._session = ChatSession(worker=None)
+        self._config = load_config()
+        self.sent: List[HelperRequest] = []
         self.widgets: List[Any] = []
         self.notices: List[Any] = []
-        self.transcript = self
-        self.config = load_config()
 
-    def send_request(self, display: str, messages: List[Any], system: Any) -> bool:
-        self.sent.append((display, messages, system))
+    def host(self) -> Any:
+        return self._host
+
+    def config(self) -> Any:
+        return self._config
+
+    def session(self) -> ChatSession:
+        return self._session
+
+    def send_helper(self, request: HelperRequest) -> bool:
+        self.sent.append(request)
         return True
 
-    def add_helper_widget(self, widget: Any) -> None:
-        self.widgets.append(widget)
-
-    def add_notice(self, text: str, level: str = "info") -> None:
+    def notice(self, text: str, level: str = "info") -> None:
         self.notices.append((text, level))
 
+    def show_widget(self, widget: Any) -> None:
+        self.widgets.append(widget)
 
-def test_the_controller_uses_send_request_when_the_panel_has_it(qtbot) -> None:
-    host = comp("Grade_fg")
-    panel = _SpecPanel(host)
-    qtbot.addWidget(panel)
-    controller = install(panel)
-    assert panel.widgets == [controller.outcome_bar]
-    panel.command_handler(panel, "/build despill + edge blur")
-    (display, messages, system), = panel.sent
-    assert display == "/build despill + edge blur"
-    assert [m.role for m in messages] == ["user"]
-    assert messages[0].content.endswith("Build: despill + edge blur")
-    assert "ONE ```nk fenced block" in system
+    def prefill(self, text: str) -> None:
+        self.notices.append((text, "prefill"))
+
+    def window(self) -> Any:
+        return None
+
+    def end_turn(self, text: str, status: str = "complete") -> Turn:
+        request = self.sent[-1]
+        turn = Turn(HistoryMessage("assistant", text, status=status),
+                    ChatRequest("m", request.messages(), request.system), "ollama",
+                    helper=request)
+        turn.ended = True
+        self._session.on_turn_ended(turn)
+        return turn
+
+
+def _controller(qtbot: Any, port: _SpecPort) -> AssistController:
+    controller = AssistController(port)
+    qtbot.addWidget(controller.outcome_bar)
+    return controller
+
+
+def test_the_controller_sends_helper_turns_and_previews_their_answer(qtbot) -> None:
+    port = _SpecPort(comp("Grade_fg"))
+    controller = _controller(qtbot, port)
+    assert port.widgets == [controller.outcome_bar]
+    assert controller.run("/build despill + edge blur")
+    (request,) = port.sent
+    assert request.display == "/build despill + edge blur"
+    assert [m.role for m in request.messages()] == ["user"]
+    assert request.messages()[0].content.endswith("Build: despill + edge blur")
+    assert "ONE ```nk fenced block" in request.system
     with qtbot.waitSignal(controller.previewOpened, timeout=WAIT_MS) as opened:
-        panel.turnEnded.emit(HistoryMessage("assistant", HELPER_ANSWERS["nk-build"]))
+        port.end_turn(HELPER_ANSWERS["nk-build"])
     assert opened.args[0].action().connect_to == "Grade_fg"
     opened.args[0].reject()
-    assert panel.notices[-1] == ("Cancelled: nothing was changed.", "info")
+    assert port.notices[-1] == ("Cancelled: nothing was changed.", "info")
 
 
 def test_a_cut_off_answer_is_not_applied(qtbot) -> None:
-    panel = _SpecPanel(comp("Grade_fg"))
-    qtbot.addWidget(panel)
-    controller = install(panel)
+    port = _SpecPort(comp("Grade_fg"))
+    controller = _controller(qtbot, port)
     assert controller.run("/build despill")
-    panel.turnEnded.emit(HistoryMessage("assistant", HELPER_ANSWERS["nk-build"][:200],
-                                        status=CUT_OFF))
+    port.end_turn(HELPER_ANSWERS["nk-build"][:200], status=CUT_OFF)
     assert controller.preview is None
-    assert panel.notices[-1] == ("The answer did not finish, so there is nothing to apply.",
-                                 "warning")
+    assert port.notices[-1] == ("The answer did not finish, so there is nothing to apply.",
+                                "warning")
+
+
+def test_turns_that_are_not_helper_turns_propose_nothing(qtbot) -> None:
+    port = _SpecPort(comp("Grade_fg"))
+    controller = _controller(qtbot, port)
+    turn = Turn(HistoryMessage("assistant", HELPER_ANSWERS["nk-build"]), ChatRequest("m", []),
+                "ollama")
+    with qtbot.assertNotEmitted(controller.actionProposed):
+        port.session().on_turn_ended(turn)
+    assert controller.preview is None
+
+
+def test_retry_after_a_failed_helper_turn_previews_the_answer(make_assist_panel, qtbot,
+                                                               helper_server) -> None:
+    host = comp("Grade_fg")
+    panel, controller = make_assist_panel(host)
+    panel.set_model("http-500")
+    panel.prompt.setPlainText("/build despill + edge blur")
+    assert panel.send()
+    qtbot.waitUntil(lambda: not panel.streaming, timeout=WAIT_MS)
+    assert panel.errors.kind == "server" and controller.preview is None
+    panel.set_model("nk-build")
+    with qtbot.waitSignal(controller.previewOpened, timeout=WAIT_MS):
+        qtbot.mouseClick(panel.errors.retry_button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: not panel.streaming, timeout=WAIT_MS)
+    sent = chat_bodies(helper_server)[-1]["messages"]
+    assert sent[-1]["content"].endswith("Build: despill + edge blur")
+    assert "ONE ```nk fenced block" in sent[0]["content"]
 
 
 # -- pastes and expressions that run code ----------------------------------------------------
@@ -482,16 +528,15 @@ def test_the_controller_previews_a_blocked_paste_and_never_applies_it(qtbot, tmp
     write_user_config("http://127.0.0.1:9", allow_code_execution=False)
     host = comp("Grade_fg")
     before = host.to_text()
-    panel = _SpecPanel(host)
-    qtbot.addWidget(panel)
-    assert panel.config.allow_code_execution is False
-    controller = install(panel)
+    port = _SpecPort(host)
+    assert port.config().allow_code_execution is False
+    controller = _controller(qtbot, port)
     assert controller.run("/build despill")
     with qtbot.waitSignal(controller.previewOpened, timeout=WAIT_MS) as opened:
-        panel.turnEnded.emit(HistoryMessage("assistant", RISKY_NK))
+        port.end_turn(RISKY_NK)
     dialog = opened.args[0]
     assert not button(dialog, "applyButton").isEnabled()
     monkeypatch.setattr(host, "paste_script", lambda *a, **k: pytest.fail("pasted"))
     dialog.accept()
     assert host.to_text() == before and host.undo_names() == []
-    assert "cannot be pasted" in panel.notices[-1][0] and panel.notices[-1][1] == "error"
+    assert "cannot be pasted" in port.notices[-1][0] and port.notices[-1][1] == "error"

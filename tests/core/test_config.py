@@ -390,3 +390,44 @@ def test_resolve_openai_compatible_key_env(_isolated_user, canary, monkeypatch):
         canary.key + "-2")
     bad = _resolve_error(cfg, "openai-compatible", api_key_env="not a name")
     canary.assert_not_leaked(str(err), err.hint, str(bad), bad.hint)
+
+
+def test_resolve_request_deadline_and_retries_overrides(_isolated_user, monkeypatch):
+    _write_user(_isolated_user, {"providers": {"ollama": {"max_retries": 4}}})
+    cfg = load_config()
+    settings = cfg.resolve("ollama", request_timeout=2.5, max_retries=0)
+    assert settings.deadlines.request == 2.5 and settings.retry.max_retries == 0
+    assert cfg.resolve("ollama").retry.max_retries == 4
+    err = _resolve_error(cfg, "ollama", max_retries=11)
+    assert "max retries" in err.message
+
+
+def test_resolve_refuses_to_override_what_the_studio_locked(_isolated_user, tmp_path,
+                                                            monkeypatch):
+    studio = tmp_path / "studio.json"
+    studio.write_text(json.dumps({"defaults": {"providers": {"ollama": {"max_retries": 1}}},
+                                  "locked": ["providers.ollama.max_retries"]}),
+                      encoding="utf-8")
+    monkeypatch.setenv("NUKE_AI_PANEL_STUDIO_CONFIG", str(studio))
+    cfg = load_config()
+    assert cfg.resolve("ollama", max_retries=1).retry.max_retries == 1
+    err = _resolve_error(cfg, "ollama", max_retries=3)
+    assert "locked" in err.message
+
+
+@pytest.mark.keychain
+def test_resolve_without_the_keychain_falls_back_to_the_env_var(secret_service, canary,
+                                                                 monkeypatch):
+    from nuke_ai_panel.secrets import SOURCE_ENV, SOURCE_KEYCHAIN, key_source, set_key
+
+    set_key("openai", canary.key)
+    cfg = load_config()
+    assert cfg.resolve("openai").api_key == canary.key
+    assert key_source("openai") == SOURCE_KEYCHAIN
+    err = _resolve_error(cfg, "openai", use_keychain=False)
+    assert err.message == "No API key for OpenAI."
+    monkeypatch.setenv("OPENAI_API_KEY", canary.key + "-env")
+    assert cfg.resolve("openai", use_keychain=False).api_key == canary.key + "-env"
+    assert key_source("openai", use_keychain=False) == SOURCE_ENV
+    assert cfg.resolve("openai", api_key="typed-key-0123456789",
+                       use_keychain=False).api_key == "typed-key-0123456789"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from nk_data import ALL_FILES, EXAMPLE, read
 
+from nuke_ai_panel.fences import code_blocks
 from nuke_ai_panel.graph.context import compact_script
 from nuke_ai_panel.graph.nkscript import parse_script
 from nuke_ai_panel.graph.script_host import ScriptHost
 from nuke_ai_panel.graph.snippets import (
-    code_blocks,
     extract_snippet,
     looks_like_nk,
     preview_nk,
@@ -42,7 +42,7 @@ nuke.createNode('Grade')
 
 def test_code_blocks_and_preference_for_nk():
     blocks = code_blocks(ANSWER)
-    assert [b.lang for b in blocks] == ["nk", "python"]
+    assert [b.language for b in blocks] == ["nk", "python"]
     snippet = extract_snippet(ANSWER)
     assert snippet.kind == "nk" and snippet.code.startswith("set cut_paste_input")
     assert snippet.code.endswith("}\n")
@@ -66,7 +66,7 @@ def test_extract_kinds(answer, kind):
 
 def test_cut_off_answer_and_plain_prose():
     cut = "```nk\nBlur {\n size 3\n}\nGrade {\n gamma"
-    assert code_blocks(cut)[0].code.startswith("Blur {")
+    assert code_blocks(cut)[0].source.startswith("Blur {")
     assert extract_snippet("Merge the plate over the background with a Merge node.") is None
     assert not looks_like_nk("a {b}")
     assert extract_snippet("```\nsome text { with braces }\n```") is None

@@ -103,7 +103,7 @@ def integration(nuke_env: Dict[str, Any], monkeypatch: pytest.MonkeyPatch, qtbot
     yield nuke_integration
     for panel in nuke_integration.live_panels():
         panel.shutdown()
-        qtbot.waitUntil(lambda p=panel: not p._model_jobs, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda p=panel: not p.picker.jobs, timeout=WAIT_MS)
     for dialog in list(nuke_integration._dialogs):
         dialog.reject()
     worker.shutdown(2.0)

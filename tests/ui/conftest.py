@@ -37,11 +37,8 @@ def openai_server() -> Iterator[ProtocolServer]:
 
 
 @pytest.fixture
-def panel_worker() -> Iterator[Worker]:
-    """A private network thread, shut down after the test: no leaked loop or session."""
-    worker = Worker(name="chat-panel-test-loop")
-    yield worker
-    worker.shutdown(2.0)
+def panel_worker(private_worker: Worker) -> Worker:
+    return private_worker
 
 
 @pytest.fixture
@@ -73,5 +70,5 @@ def ollama_panel(make_panel: Callable[..., Any], ollama_server: ProtocolServer,
     """A panel on the Ollama test server, with its model list loaded."""
     write_config("ollama", ollama_server.base_url, max_retries=0)
     panel = make_panel()
-    qtbot.waitUntil(lambda: "ollama" in panel._models, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "ollama" in panel.picker.models, timeout=WAIT_MS)
     return panel

@@ -37,3 +37,12 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def alive(obj: Any) -> bool:
+    """Is the Qt object's C++ side still there (not deleted with deleteLater or a parent)?"""
+    try:
+        obj.objectName()
+    except RuntimeError:
+        return False
+    return True

@@ -44,7 +44,7 @@ def test_command_line_overrides(qtbot: Any, panel_worker: Worker,
                            "--base-url", ollama_server.base_url])
     window, panel = app.build(args, panel_worker)
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: "ollama" in panel._models, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "ollama" in panel.picker.models, timeout=WAIT_MS)
     assert panel.current_model() == "echo" and not panel.errors.isVisible()
     panel.prompt.setPlainText("hi")
     assert panel.send()

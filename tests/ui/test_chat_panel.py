@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 from pathlib import Path
 from typing import Any, Dict, List
@@ -22,7 +21,7 @@ from nuke_ai_panel import history, paths  # noqa: E402
 from nuke_ai_panel.config import DEFAULT_PROMPT_NAME, DEFAULT_PROMPT_TEXT, load_config  # noqa: E402
 from nuke_ai_panel.provider_info import PROVIDER_IDS  # noqa: E402
 from nuke_ai_panel.providers import make_provider  # noqa: E402
-from src.ui.chat_panel import ChatPanel, request_messages  # noqa: E402
+from src.ui.chat_panel import ChatPanel  # noqa: E402
 from tests.protocol_servers import ProtocolServer, build_scenario  # noqa: E402
 from tests.ui.panel_helpers import (WAIT_MS, closed_port_url, user_home,  # noqa: E402
                                     write_config)
@@ -78,7 +77,7 @@ def test_constructible_with_no_arguments(qtbot: Any) -> None:
     qtbot.addWidget(panel)
     assert panel.current_provider() == "ollama"
     panel.shutdown()
-    qtbot.waitUntil(lambda: not panel._model_jobs, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not panel.picker.jobs, timeout=WAIT_MS)
 
 
 def test_models_are_listed_in_the_background(ollama_panel: ChatPanel) -> None:
@@ -99,10 +98,10 @@ def test_models_are_cached_per_provider_and_refreshable(make_panel: Any, qtbot: 
     path.write_text(json.dumps({"providers": providers}), encoding="utf-8")
     tags_before = ollama_server.count("/api/tags")
     panel = make_panel()
-    qtbot.waitUntil(lambda: "ollama" in panel._models, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "ollama" in panel.picker.models, timeout=WAIT_MS)
     assert ollama_server.count("/api/tags") == tags_before + 1
     panel.set_provider("openai-compatible")
-    qtbot.waitUntil(lambda: "openai-compatible" in panel._models, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "openai-compatible" in panel.picker.models, timeout=WAIT_MS)
     assert panel.model_combo.count() > 0
     panel.set_provider("ollama")
     assert panel.model_combo.count() == 3
@@ -110,7 +109,7 @@ def test_models_are_cached_per_provider_and_refreshable(make_panel: Any, qtbot: 
     qtbot.mouseClick(panel.refresh_models_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: ollama_server.count("/api/tags") == tags_before + 2,
                     timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not panel._model_jobs, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not panel.picker.jobs, timeout=WAIT_MS)
 
 
 # -- streaming ------------------------------------------------------------------------------------
@@ -381,7 +380,7 @@ def test_missing_key_leads_to_settings(make_panel: Any, qtbot: Any,
     assert panel.prompt.toPlainText() == "hi" and not panel.streaming
     monkeypatch.setenv("OPENAI_API_KEY", "test-key-0123456789")
     panel.reload_config()
-    qtbot.waitUntil(lambda: "openai" in panel._models, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "openai" in panel.picker.models, timeout=WAIT_MS)
     assert not banner.isVisible()
     send(panel, "gpt-test", "hi")
     wait_end(panel, qtbot)
@@ -405,16 +404,6 @@ def test_retry_resends_the_last_user_turn(ollama_panel: ChatPanel, qtbot: Any,
     sent = chat_requests(ollama_server)[-1].json_body["messages"]
     assert sent == [{"role": "system", "content": DEFAULT_PROMPT_TEXT},
                     {"role": "user", "content": "what now"}]
-
-
-def test_request_messages_rules() -> None:
-    from nuke_ai_panel.history import HistoryMessage as M
-
-    messages = [M("user", "a"), M("assistant", "partial", status="stopped"),
-                M("assistant", "full"), M("user", "b"), M("assistant", "", status="cut off: auth"),
-                M("user", "c"), M("assistant", "trailing", status="cut off: server")]
-    out = [(m.role, m.content) for m in request_messages(messages)]
-    assert out == [("user", "a"), ("assistant", "full"), ("user", "b\n\nc")]
 
 
 # -- conversations --------------------------------------------------------------------------------
@@ -452,7 +441,7 @@ def test_corrupt_history_file_gives_a_notice(make_panel: Any, ollama_server: Pro
                for line in panel.notices.lines)
     assert panel.history_combo.count() == 1
     assert not bad.exists()
-    qtbot.waitUntil(lambda: not panel._model_jobs, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not panel.picker.jobs, timeout=WAIT_MS)
 
 
 def test_corrupt_file_found_when_opening(ollama_panel: ChatPanel, qtbot: Any) -> None:
@@ -530,7 +519,7 @@ def test_command_handler_gets_the_command(make_panel: Any, ollama_server: Protoc
         panel.send_message("expanded: " + text)
 
     panel = make_panel(command_handler=handler, host="a host")
-    qtbot.waitUntil(lambda: "ollama" in panel._models, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "ollama" in panel.picker.models, timeout=WAIT_MS)
     panel.set_model("echo")
     panel.prompt.setPlainText("/explain Blur1")
     assert panel.send()
@@ -550,7 +539,7 @@ def test_failing_command_handler_is_a_notice(make_panel: Any, ollama_server: Pro
     panel.prompt.setPlainText("/fix")
     panel.send()
     assert "/fix failed: no selection" in visible(panel)
-    qtbot.waitUntil(lambda: not panel._model_jobs, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not panel.picker.jobs, timeout=WAIT_MS)
 
 
 def test_default_system_prompt_is_sent(ollama_panel: ChatPanel, qtbot: Any,
@@ -608,14 +597,7 @@ def test_settings_dialog_opens_and_config_is_reread(ollama_panel: ChatPanel, qtb
     dialog.reject()
     qtbot.waitUntil(lambda: ollama_panel.provider_combo.findData("openai-compatible") >= 0,
                     timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not ollama_panel._model_jobs, timeout=WAIT_MS)
-
-
-def test_missing_settings_dialog_is_skipped(ollama_panel: ChatPanel,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "src.ui.settings_dialog", None)
-    assert ollama_panel.open_settings() is None
-    assert any("not available" in line for line in ollama_panel.notices.lines)
+    qtbot.waitUntil(lambda: not ollama_panel.picker.jobs, timeout=WAIT_MS)
 
 
 def test_no_enabled_provider_leads_to_settings(make_panel: Any) -> None:
@@ -640,4 +622,4 @@ def test_config_warnings_are_shown(make_panel: Any, ollama_server: ProtocolServe
     path.write_text(json.dumps(data), encoding="utf-8")
     panel = make_panel()
     assert any("no_such_setting" in line for line in panel.notices.lines)
-    qtbot.waitUntil(lambda: not panel._model_jobs, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not panel.picker.jobs, timeout=WAIT_MS)

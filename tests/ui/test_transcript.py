@@ -43,10 +43,33 @@ def lines(view: TranscriptView) -> List[str]:
     return [line for line in visible_text(view).split("\n") if line.strip()]
 
 
-def stream(view: TranscriptView, text: str, size: int = 4) -> None:
-    view.begin_answer("test-model")
+class Answer:
+    """What the chat session does for the view: it owns the answer, grows it and ends it."""
+
+    def __init__(self, view: TranscriptView, model: str = "test-model") -> None:
+        self.view = view
+        self.message = HistoryMessage("assistant", "", model=model)
+        view.begin_answer(self.message)
+
+    def add(self, text: str = "", reasoning: str = "") -> None:
+        self.message.text += text
+        self.message.reasoning += reasoning
+        self.view.update_answer()
+
+    def end(self, status: str = "complete", error: str = "") -> None:
+        self.message.status, self.message.error = status, error
+        self.view.end_answer()
+
+
+def stream(view: TranscriptView, text: str, size: int = 4) -> Answer:
+    answer = Answer(view)
     for token in tokenize(text, size):
-        view.append_delta(token)
+        answer.add(token)
+    return answer
+
+
+def user(text: str) -> HistoryMessage:
+    return HistoryMessage("user", text)
 
 
 def test_contract_name_and_read_only(view: TranscriptView) -> None:
@@ -55,7 +78,7 @@ def test_contract_name_and_read_only(view: TranscriptView) -> None:
 
 
 def test_streamed_answer_matches_a_full_render(view: TranscriptView, qtbot: Any) -> None:
-    view.add_user("How do I key?")
+    view.add_user(user("How do I key?"))
     stream(view, LONG_ANSWER)
     streamed = visible_text(view)
     view.end_answer()
@@ -88,15 +111,15 @@ def test_long_code_block_streams_in_pieces(view: TranscriptView) -> None:
     body = "".join(f"node{i} = nuke.createNode('Blur')  # {i}\n" for i in range(150))
     opening, closing = "Script:\n\n```python\n" + body, "```\n\nDone."
     text = opening + closing
-    view.begin_answer("m")
+    answer = Answer(view, "m")
     worst = 0
     for token in (opening[i:i + 24] for i in range(0, len(opening), 24)):
         before = view.rendered_chars
-        view.append_delta(token)
+        answer.add(token)
         worst = max(worst, view.rendered_chars - before)
     assert view.code_block(0) == body
-    view.append_delta(closing)
-    view.end_answer()
+    answer.add(closing)
+    answer.end()
     assert view.raw_texts() == [text]
     assert view.code_block(0) == body
     assert visible_text(view).count("Copy") == 1
@@ -108,11 +131,11 @@ def test_long_paragraph_and_list_stream_in_pieces(view: TranscriptView, qtbot: A
     paragraph = " ".join(f"word{i}" for i in range(1000))
     items = "".join(f"- item **{i}** with `code`\n" for i in range(150))
     text = f"{paragraph}\n\n{items}\nThe end."
-    view.begin_answer("m")
+    answer = Answer(view, "m")
     worst = 0
     for token in (text[i:i + 40] for i in range(0, len(text), 40)):
         before, closed = view.rendered_chars, view._stable_len
-        view.append_delta(token)
+        answer.add(token)
         if view._stable_len == closed:
             worst = max(worst, view.rendered_chars - before)
     # Between chunk closings (each drawn once), a token redraws a bounded stretch only.
@@ -139,10 +162,9 @@ def test_streaming_cost_does_not_grow_with_the_conversation(qtbot: Any) -> None:
 
 
 def test_stopped_and_cut_off_answers_are_marked(view: TranscriptView) -> None:
-    stream(view, "Partial answer")
-    view.end_answer("stopped")
-    stream(view, "Another")
-    view.end_answer("cut off: idle_timeout", "The model sent nothing for 60 s mid-answer")
+    stream(view, "Partial answer").end("stopped")
+    stream(view, "Another").end("cut off: idle_timeout",
+                                "The model sent nothing for 60 s mid-answer")
     text = visible_text(view)
     assert "Partial answer\n\u25a0 Stopped before the answer finished" in text
     assert "\u26a0 Answer cut off: The model sent nothing for 60 s mid-answer" in text
@@ -150,11 +172,11 @@ def test_stopped_and_cut_off_answers_are_marked(view: TranscriptView) -> None:
 
 
 def test_reasoning_is_kept_apart_and_collapsed(view: TranscriptView) -> None:
-    view.begin_answer("thinker")
-    view.append_delta("", "Let me think about the despill.")
+    answer = Answer(view, "thinker")
+    answer.add("", "Let me think about the despill.")
     assert "Thinking\u2026" in visible_text(view)
-    view.append_delta("The answer.")
-    view.end_answer()
+    answer.add("The answer.")
+    answer.end()
     message = view.messages()[0]
     assert (message.text, message.reasoning) == ("The answer.", "Let me think about the despill.")
     text = visible_text(view)
@@ -166,7 +188,7 @@ def test_reasoning_is_kept_apart_and_collapsed(view: TranscriptView) -> None:
 
 
 def test_model_text_cannot_inject_markup(view: TranscriptView) -> None:
-    view.add_user("<b>user</b> <a href='copy:0'>x</a>")
+    view.add_user(user("<b>user</b> <a href='copy:0'>x</a>"))
     stream(view, "<img src=x> <a href=\"javascript:alert(1)\">y</a>")
     view.end_answer()
     html = view.toHtml()
@@ -177,23 +199,23 @@ def test_model_text_cannot_inject_markup(view: TranscriptView) -> None:
 
 def test_scroll_position_is_kept_when_scrolled_up(view: TranscriptView, qtbot: Any) -> None:
     bar = view.verticalScrollBar()
-    stream(view, "\n\n".join(f"Paragraph {i} with some words." for i in range(80)))
+    answer = stream(view, "\n\n".join(f"Paragraph {i} with some words." for i in range(80)))
     qtbot.waitUntil(lambda: bar.maximum() > 200, timeout=2000)
     assert bar.value() == bar.maximum(), "follows the answer while at the bottom"
     bar.setValue(40)
     for i in range(30):
-        view.append_delta(f"\n\nMore text {i}.")
+        answer.add(f"\n\nMore text {i}.")
     assert bar.value() == 40
     assert not view.at_bottom
     bar.setValue(bar.maximum())
-    view.append_delta("\n\nlast words")
+    answer.add("\n\nlast words")
     qtbot.waitUntil(lambda: bar.value() == bar.maximum(), timeout=2000)
     view.end_answer()
     assert bar.value() == bar.maximum()
 
 
 def test_notices_are_shown_but_not_messages(view: TranscriptView) -> None:
-    view.add_user("hi")
+    view.add_user(user("hi"))
     view.add_notice("Unknown command /foo", "warning")
     assert "Unknown command /foo" in visible_text(view)
     assert view.raw_texts() == ["hi"]
@@ -202,10 +224,10 @@ def test_notices_are_shown_but_not_messages(view: TranscriptView) -> None:
 
 
 def test_notice_during_streaming_keeps_the_answer(view: TranscriptView) -> None:
-    stream(view, "Streaming **on**\n\nand on")
+    answer = stream(view, "Streaming **on**\n\nand on")
     view.add_notice("history saved elsewhere")
-    view.append_delta(" and done")
-    view.end_answer()
+    answer.add(" and done")
+    answer.end()
     assert view.raw_texts() == ["Streaming **on**\n\nand on and done"]
     text = visible_text(view)
     assert text.index("history saved elsewhere") < text.index("Streaming on")

@@ -1,0 +1,268 @@
+"""Setting values: every settable path, what each may hold, and the built-in defaults.
+
+Pure checks, no I/O: :func:`check_value` cleans one value or raises :class:`SettingError`,
+and the layer reader (:mod:`.layers`) and :meth:`~.merged.Config.set` both go through it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Tuple
+from urllib.parse import urlsplit
+
+from ..provider_info import PROVIDER_IDS, PROVIDERS
+from ..settings import Deadlines, RetryPolicy
+
+CONFIG_VERSION = 1
+OPENAI_COMPATIBLE = "openai-compatible"
+DEFAULT_LOCK_NOTE = "This setting is managed by your studio's configuration."
+
+DEFAULT_PROMPT_NAME = "Nuke compositor"
+DEFAULT_PROMPT_TEXT = (
+    "You are an experienced Nuke compositor and pipeline TD. Answer precisely and briefly. "
+    "Prefer Nuke's own nodes and its Python API (the nuke module) over third-party gizmos or "
+    "plug-ins, name nodes and knobs exactly as Nuke does, and say which Nuke version a feature "
+    "needs when it matters. When you build nodes, give a .nk snippet that can be pasted into "
+    "the node graph, or Python for Nuke's Script Editor. If you are not sure, say so."
+)
+
+UNSET = object()
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TIMEOUT_FIELDS = ("connect_timeout", "first_token_timeout", "idle_timeout", "request_timeout")
+_PROVIDER_FIELDS = ("enabled", "base_url", "model") + _TIMEOUT_FIELDS + ("max_retries",)
+APP_FIELDS = ("default_provider", "system_prompts", "selected_prompt", "allow_code_execution",
+               "history_enabled")
+
+
+
+class SettingError(ValueError):
+    """A value the UI tried to set is invalid, or the studio locked the setting."""
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """One provider's effective settings, as the settings dialog shows them."""
+
+    id: str
+    label: str
+    enabled: bool
+    base_url: str
+    model: str
+    connect_timeout: float
+    first_token_timeout: float
+    idle_timeout: float
+    request_timeout: float
+    max_retries: int
+    api_key_env: str = ""
+
+    @property
+    def deadlines(self) -> Deadlines:
+        return Deadlines(connect=self.connect_timeout, first_token=self.first_token_timeout,
+                         idle=self.idle_timeout, request=self.request_timeout)
+
+
+# -- values -------------------------------------------------------------------------------------
+
+
+def check_base_url(url: str) -> Optional[str]:
+    """Why ``url`` cannot be a provider base URL, or None when it can."""
+    if not isinstance(url, str) or not url.strip():
+        return "it is empty"
+    if any(ch.isspace() for ch in url.strip()):
+        return "it contains spaces"
+    try:
+        parts = urlsplit(url.strip())
+        parts.port
+    except ValueError as exc:
+        return f"it is not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "it must start with http:// or https://"
+    if not parts.hostname:
+        return "it has no host name"
+    return None
+
+
+def normalize_ollama_host(value: str) -> Optional[str]:
+    """``OLLAMA_HOST`` as Ollama itself reads it, as a URL; None when it is not a host at all.
+
+    ``host``, ``host:port``, ``:port``, ``[::1]:port`` and full URLs are accepted; without a
+    scheme, ``http://`` and port 11434 are assumed. ``0.0.0.0`` (and ``::``) mean "listen on
+    every interface" to the server; a client connects to the loopback address instead.
+    """
+    text = value.strip()
+    if not text:
+        return None
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest, default_port = "http", text, "11434"
+    else:
+        scheme = scheme.lower()
+        default_port = ""
+        if scheme not in ("http", "https"):
+            return None
+    hostport, _, path = rest.partition("/")
+    host, port = _split_host_port(hostport)
+    if host is None:
+        return None
+    port = port or default_port
+    if port and (not port.isdigit() or not 0 < int(port) < 65536):
+        return None
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host in ("::", "[::]"):
+        host = "[::1]"
+    url = f"{scheme}://{host}" + (f":{port}" if port else "")
+    path = path.strip("/")
+    return f"{url}/{path}" if path else url
+
+
+def _split_host_port(hostport: str) -> Tuple[Optional[str], str]:
+    if hostport.startswith("["):
+        host, bracket, tail = hostport.partition("]")
+        if not bracket or (tail and not tail.startswith(":")):
+            return None, ""
+        return host + "]", tail[1:]
+    if hostport.count(":") > 1:
+        return f"[{hostport}]", ""
+    host, _, port = hostport.partition(":")
+    if any(ch.isspace() or ch in "@?#" for ch in host):
+        return None, ""
+    return host, port
+
+
+def _check_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    raise SettingError("must be true or false")
+
+
+def check_str(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip() or UNSET
+    raise SettingError("must be text")
+
+
+def _check_base_url(value: Any) -> Any:
+    value = check_str(value)
+    if value is UNSET:
+        return value
+    problem = check_base_url(value)
+    if problem:
+        raise SettingError(f"is not a usable URL: {problem}")
+    return value.rstrip("/")
+
+
+def _check_seconds(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SettingError("must be a number of seconds")
+    if not math.isfinite(value) or not 0 < value <= 86400:
+        raise SettingError("must be a number of seconds greater than 0 (at most 86400)")
+    return float(value)
+
+
+def _check_retries(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise SettingError("must be a whole number from 0 to 10")
+    return value
+
+
+def check_env_name(value: Any) -> Any:
+    value = check_str(value)
+    if value is not UNSET and not _ENV_NAME.match(value):
+        raise SettingError("must be an environment variable name (letters, digits, _)")
+    return value
+
+
+def _check_provider_id(value: Any) -> Any:
+    if isinstance(value, str) and value in PROVIDERS:
+        return value
+    raise SettingError(f"must be one of: {', '.join(PROVIDER_IDS)}")
+
+
+def _check_prompts(value: Any) -> Any:
+    if not isinstance(value, list):
+        raise SettingError("must be a list of {\"name\", \"text\"} presets")
+    presets: List[Dict[str, str]] = []
+    for item in value:
+        if not (isinstance(item, dict) and isinstance(item.get("name"), str)
+                and item["name"].strip() and isinstance(item.get("text"), str)):
+            raise SettingError("must be a list of {\"name\", \"text\"} presets with a name each")
+        name = item["name"].strip()
+        if any(p["name"] == name for p in presets):
+            raise SettingError(f"has two presets named {name!r}")
+        presets.append({"name": name, "text": item["text"]})
+    if not presets:
+        raise SettingError("must hold at least one preset")
+    return presets
+
+
+_FIELD_CHECKS: Dict[str, Callable[[Any], Any]] = {
+    "enabled": _check_bool,
+    "base_url": _check_base_url,
+    "model": check_str,
+    "connect_timeout": _check_seconds,
+    "first_token_timeout": _check_seconds,
+    "idle_timeout": _check_seconds,
+    "request_timeout": _check_seconds,
+    "max_retries": _check_retries,
+    "api_key_env": check_env_name,
+    "default_provider": _check_provider_id,
+    "system_prompts": _check_prompts,
+    "selected_prompt": check_str,
+    "allow_code_execution": _check_bool,
+    "history_enabled": _check_bool,
+}
+
+
+def provider_fields(provider_id: str) -> Tuple[str, ...]:
+    extra = ("api_key_env",) if provider_id == OPENAI_COMPATIBLE else ()
+    return _PROVIDER_FIELDS + extra
+
+
+def setting_paths() -> Tuple[str, ...]:
+    """Every settable path, in a stable order."""
+    out = list(APP_FIELDS)
+    for pid in PROVIDER_IDS:
+        out.extend(f"providers.{pid}.{field}" for field in provider_fields(pid))
+    return tuple(out)
+
+
+PATHS = frozenset(setting_paths())
+
+
+def check_value(path: str, value: Any) -> Any:
+    """The cleaned value for ``path`` (``UNSET`` for "not set"), or raise :class:`SettingError`."""
+    if path not in PATHS:
+        raise SettingError("is not a known setting")
+    return _FIELD_CHECKS[path.rsplit(".", 1)[-1]](value)
+
+
+def builtin_defaults() -> Dict[str, Any]:
+    values: Dict[str, Any] = {
+        "default_provider": "ollama",
+        "system_prompts": [{"name": DEFAULT_PROMPT_NAME, "text": DEFAULT_PROMPT_TEXT}],
+        "selected_prompt": DEFAULT_PROMPT_NAME,
+        "allow_code_execution": True,
+        "history_enabled": True,
+    }
+    for pid, info in PROVIDERS.items():
+        retry = RetryPolicy()
+        fields = {
+            "enabled": True,
+            "base_url": info.default_base_url,
+            "model": info.default_model,
+            "connect_timeout": info.deadlines.connect,
+            "first_token_timeout": info.deadlines.first_token,
+            "idle_timeout": info.deadlines.idle,
+            "request_timeout": info.deadlines.request,
+            "max_retries": retry.max_retries,
+        }
+        if pid == OPENAI_COMPATIBLE:
+            fields["api_key_env"] = ""
+        values.update({f"providers.{pid}.{k}": v for k, v in fields.items()})
+    return values
+

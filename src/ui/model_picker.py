@@ -1,0 +1,272 @@
+"""The chat panel's provider and model pickers, and the model lists fetched in the background.
+
+The provider combo offers the enabled (and studio-allowed) providers; the model combo is
+editable and fills from the provider's model list, fetched once per provider through the
+worker (``↻`` fetches again). The model the artist picks is remembered per provider. Call
+settings always come from :meth:`Config.resolve`; what goes wrong is reported to the panel
+as a banner "about the provider", which goes away when the provider changes.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Dict, List, Optional, Protocol, Tuple
+
+from Qt import QtCore, QtWidgets
+
+from nuke_ai_panel.config import Config
+from nuke_ai_panel.errors import CONFIG, ProviderError
+from nuke_ai_panel.provider_info import PROVIDERS
+from nuke_ai_panel.settings import ProviderSettings
+
+from .bridge import ResultBridge
+from .widgets import push_button
+
+LISTING = "listing "
+OLLAMA_START = ("Start Ollama with `ollama serve`, then get a model with "
+                "`ollama pull llama3.2`; or add an API key for another provider in Settings.")
+NO_PROVIDER = ("No provider is enabled.",
+               "Enable a provider in Settings and add its key or server address.")
+SHORT_COMBO = QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon
+
+
+class PickerOwner(Protocol):
+    """What the picker needs from its panel."""
+
+    config: Config
+    streaming: bool
+
+    def show_error(self, kind: str, message: str, hint: str = "", retry: bool = False,
+                   about_provider: bool = False) -> None:
+        ...
+
+    def clear_provider_error(self) -> None:
+        """Hide the banner if it is about the provider (no answer's error)."""
+
+    def may_report_provider(self) -> bool:
+        """May a model-list failure take the banner (nothing else is shown there)?"""
+
+    def set_status(self, text: str) -> None:
+        ...
+
+    def status_text(self) -> str:
+        ...
+
+
+class ModelPicker(QtCore.QObject):
+    """Owns ``provider_combo`` (``providerCombo``), ``model_combo`` (``modelCombo``) and
+    ``refresh_button``. ``models`` maps provider id -> listed model ids; ``jobs`` holds the
+    listings in flight. ``provider``/``model``/``base_url`` are the command line's choices
+    (the standalone app's ``--provider`` ...), used until the artist picks something else."""
+
+    def __init__(self, owner: PickerOwner, worker: Any, provider: Optional[str] = None,
+                 model: Optional[str] = None, base_url: Optional[str] = None,
+                 parent: Optional[QtCore.QObject] = None) -> None:
+        super().__init__(parent)
+        self.owner = owner
+        self.worker = worker
+        self.models: Dict[str, List[str]] = {}
+        self.jobs: Dict[str, Tuple[Any, ResultBridge]] = {}
+        self._chosen: Dict[str, str] = {}
+        self._override_provider = provider
+        self._override_model = model
+        self._override_base_url = base_url
+        self._override_target = provider or owner.config.default_provider
+        self._filling = False
+        self.provider_combo = QtWidgets.QComboBox()
+        self.provider_combo.setObjectName("providerCombo")
+        self.model_combo = QtWidgets.QComboBox()
+        self.model_combo.setObjectName("modelCombo")
+        self.model_combo.setEditable(True)
+        self.model_combo.setInsertPolicy(QtWidgets.QComboBox.NoInsert)
+        self.model_combo.setSizeAdjustPolicy(SHORT_COMBO)
+        self.model_combo.setMinimumContentsLength(14)
+        self.refresh_button = push_button("refreshModelsButton", "\u21bb",
+                                          "List this provider's models again")
+        self.provider_combo.currentIndexChanged.connect(self.provider_changed)
+        self.model_combo.currentTextChanged.connect(self._on_model_edited)
+        self.refresh_button.clicked.connect(lambda: self.refresh(force=True))
+
+    # -- what is chosen ---------------------------------------------------------------------------
+
+    def provider(self) -> str:
+        return self.provider_combo.currentData() or ""
+
+    def model(self) -> str:
+        return self.model_combo.currentText().strip()
+
+    def set_provider(self, provider_id: str) -> bool:
+        index = self.provider_combo.findData(provider_id)
+        if index < 0:
+            return False
+        self.provider_combo.setCurrentIndex(index)
+        return True
+
+    def set_model(self, model: str) -> None:
+        self.model_combo.setEditText(model)
+
+    def resolve(self, provider_id: str, model: Optional[str] = None) -> ProviderSettings:
+        """Call settings for ``provider_id``; raises :class:`ProviderError` (``config``)."""
+        base_url = self._override_base_url if provider_id == self._override_target else None
+        return self.owner.config.resolve(provider_id, model=model or None, base_url=base_url)
+
+    def settings_for_turn(self) -> Optional[ProviderSettings]:
+        """The settings for a new turn, or None after showing why there can be none."""
+        pid, model = self.provider(), self.model()
+        if not pid:
+            self.owner.show_error(CONFIG, *NO_PROVIDER, about_provider=True)
+            return None
+        if not model:
+            self.owner.show_error("model_not_found", "No model is selected.",
+                                  "Pick a model from the list or type its name.",
+                                  about_provider=True)
+            return None
+        try:
+            return self.resolve(pid, model)
+        except ProviderError as exc:
+            self.owner.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
+            return None
+
+    def _default_model(self, provider_id: str) -> str:
+        if provider_id in self._chosen:
+            return self._chosen[provider_id]
+        if self._override_model and provider_id == self._override_target:
+            return self._override_model
+        try:
+            return self.owner.config.provider(provider_id).model
+        except KeyError:
+            return ""
+
+    # -- filling ----------------------------------------------------------------------------------
+
+    def fill_providers(self) -> None:
+        """List the enabled providers again (after config changed), keeping the choice."""
+        config = self.owner.config
+        wanted = self.provider() or self._override_provider or config.default_provider
+        self._filling = True
+        try:
+            self.provider_combo.clear()
+            ids = [p.id for p in config.providers(enabled_only=True)]
+            extra = self._override_provider
+            if extra and extra not in ids and config.is_allowed(extra):
+                ids.append(extra)
+            for pid in ids:
+                self.provider_combo.addItem(PROVIDERS[pid].label, pid)
+            self.provider_combo.setCurrentIndex(max(0, self.provider_combo.findData(wanted)))
+        finally:
+            self._filling = False
+
+    def reset(self) -> None:
+        """Config changed: forget the model lists, cancel listings, fill everything again."""
+        self.models.clear()
+        self.cancel()
+        self.fill_providers()
+        self.provider_changed()
+
+    def provider_changed(self, *_args: Any) -> None:
+        if self._filling:
+            return
+        pid = self.provider()
+        self.owner.clear_provider_error()
+        self._fill_models(pid, self._default_model(pid))
+        if not pid:
+            self.owner.show_error(CONFIG, *NO_PROVIDER, about_provider=True)
+            return
+        try:
+            settings = self.resolve(pid)
+        except ProviderError as exc:
+            self.owner.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
+            self.owner.set_status(f"{PROVIDERS[pid].label} is not set up")
+            return
+        if pid not in self.models:
+            self.refresh(settings=settings)
+
+    def _fill_models(self, provider_id: str, text: str) -> None:
+        self._filling = True
+        try:
+            self.model_combo.clear()
+            self.model_combo.addItems(self.models.get(provider_id, []))
+            self.model_combo.setEditText(text)
+        finally:
+            self._filling = False
+
+    def _on_model_edited(self, text: str) -> None:
+        if not self._filling and self.provider():
+            self._chosen[self.provider()] = text.strip()
+
+    # -- model lists ------------------------------------------------------------------------------
+
+    def refresh(self, force: bool = False, settings: Optional[ProviderSettings] = None) -> None:
+        """List the current provider's models in the background; the combo fills when they
+        come. ``settings`` saves a second keychain read when the caller has just resolved them."""
+        pid = self.provider()
+        if not pid or (pid in self.jobs and not force):
+            return
+        try:
+            settings = settings or self.resolve(pid)
+        except ProviderError as exc:
+            self.owner.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
+            return
+        if pid in self.jobs:
+            self.jobs.pop(pid)[0].cancel()
+        watcher = ResultBridge()
+        watcher.succeeded.connect(partial(self._on_models, pid, watcher))
+        watcher.failed.connect(partial(self._on_failed, pid, watcher))
+        watcher.cancelled.connect(partial(self._forget, pid, watcher))
+        handle = watcher.watch(self.worker.list_models(settings))
+        self.jobs[pid] = (handle, watcher)
+        if not self.owner.streaming:
+            self.owner.set_status(f"{LISTING}{PROVIDERS[pid].label} models\u2026")
+
+    def cancel(self) -> None:
+        """Cancel every listing in flight; safe to call more than once."""
+        for handle, _watcher in list(self.jobs.values()):
+            handle.cancel()
+        self.jobs.clear()
+
+    def _listing_status(self) -> bool:
+        """May a model list result take the status line (nothing newer is shown there)?"""
+        return not self.owner.streaming and self.owner.status_text().startswith(LISTING)
+
+    def _forget(self, pid: str, watcher: ResultBridge, *_args: Any) -> bool:
+        job = self.jobs.get(pid)
+        if job is None or job[1] is not watcher:
+            return False
+        del self.jobs[pid]
+        return True
+
+    def _on_models(self, pid: str, watcher: ResultBridge, models: Any) -> None:
+        if not self._forget(pid, watcher):
+            return
+        self.models[pid] = [m.id for m in models]
+        if pid != self.provider():
+            return
+        listed = self.models[pid]
+        self._fill_models(pid, self.model() or self._default_model(pid) or
+                          (listed[0] if listed else ""))
+        if not self.owner.streaming:
+            self.owner.clear_provider_error()
+        if self._listing_status():
+            count = len(listed)
+            self.owner.set_status(f"{PROVIDERS[pid].label}: {count} model"
+                                  f"{'s' if count != 1 else ''}")
+        if not listed and pid == "ollama":
+            self.owner.show_error("model_not_found", "Ollama is running but has no models yet.",
+                                  "Run `ollama pull llama3.2` to download one, then press \u21bb.",
+                                  about_provider=True)
+
+    def _on_failed(self, pid: str, watcher: ResultBridge, exc: Any) -> None:
+        if not self._forget(pid, watcher) or pid != self.provider():
+            return
+        if isinstance(exc, ProviderError):
+            kind, message, hint = exc.kind, exc.message, exc.hint
+        else:
+            kind, message, hint = "protocol", f"Could not list models: {exc}", ""
+        if pid == "ollama" and kind in ("connect", "connect_timeout"):
+            hint = OLLAMA_START
+        elif kind in ("connect", "connect_timeout"):
+            hint = (hint + " Or pick another provider, or check it in Settings.").strip()
+        if not self.owner.streaming and self.owner.may_report_provider():
+            self.owner.show_error(kind, message, hint, about_provider=True)
+        if self._listing_status():
+            self.owner.set_status(f"{PROVIDERS[pid].label} is not reachable")
