@@ -84,7 +84,7 @@ class ImageAttachment:
     ``data`` (hex): the history store's key.
     """
 
-    data: bytes
+    data: bytes = field(repr=False)
     media_type: str
     width: int
     height: int

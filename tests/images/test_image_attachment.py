@@ -203,6 +203,16 @@ def test_without_pillow_the_error_says_to_run_the_installer(monkeypatch):
     assert "Pillow" in err.value.message and "install_nuke.py" in err.value.hint
 
 
+def test_importing_images_loads_no_pillow_qt_or_nuke():
+    code = ("import sys, nuke_ai_panel.images, nuke_ai_panel.images.look\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('PIL', 'nuke', 'nukescripts', 'PySide2', 'PySide6', 'Qt')))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_the_core_imports_and_reads_history_without_pillow(tmp_path):
     code = (
         "import sys; sys.modules['PIL'] = None\n"
