@@ -80,3 +80,4 @@ def test_jpeg_media_type_reaches_the_wire():
     image = noisy("photo")
     assert image.media_type == "image/jpeg"
     assert image_part(image, "openai")["image_url"]["url"].startswith("data:image/jpeg;base64,/9j/")
+
