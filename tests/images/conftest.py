@@ -3,21 +3,15 @@ images made with Pillow."""
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
 import pytest
 
 _TESTS = Path(__file__).resolve().parents[1]
-if str(_TESTS) not in sys.path:
-    sys.path.insert(0, str(_TESTS))
-
-
-def encode(image, fmt: str, **options) -> bytes:
-    out = io.BytesIO()
-    image.save(out, fmt, **options)
-    return out.getvalue()
+for _entry in (str(_TESTS), str(_TESTS / "images")):
+    if _entry not in sys.path:
+        sys.path.insert(0, _entry)
 
 
 @pytest.fixture

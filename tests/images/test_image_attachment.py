@@ -12,7 +12,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import encode
+from image_helpers import encode
 from PIL import Image
 
 from nuke_ai_panel.images import ImageAttachment, ImageError, MAX_SIDE
