@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = (
     "nk_lexer", "nk_model", "nk_root", "nk_values", "nk_writer", "nkscript", "host", "dialogs",
-    "script_host", "nuke_facade", "nuke_host", "risk", "context", "snippets",
-    "node_colours", "dag_layout", "dag_proposal",
+    "script_host", "nuke_facade", "nuke_host", "risk", "context", "snippets", "viewer_frame",
+    "upstream", "node_colours", "dag_layout", "dag_proposal",
 )
 
 
