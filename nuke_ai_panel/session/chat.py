@@ -150,10 +150,12 @@ class ChatSession:
             if turn is not self._turn:
                 return
             ended = turn.apply(item)
-            if not isinstance(item, JobEnded):
-                self.on_event(turn, item)
-            if ended:
-                self._end(turn)
+            try:
+                if not isinstance(item, JobEnded):
+                    self.on_event(turn, item)
+            finally:
+                if ended:  # a listener that fails must not leave the turn in flight forever
+                    self._end(turn)
 
     def _end(self, turn: Turn) -> None:
         self._turn = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -142,6 +143,15 @@ def test_prompt_from_stdin(servers, tmp_path):
     assert result.stdout == "Echo: from stdin\n"
 
 
+def test_a_blank_prompt_is_a_usage_error_and_sends_nothing(servers, tmp_path):
+    server = servers["ollama"]
+    before = len(server.requests)
+    result = run(chat_args("ollama", server, "llama3.2", "  \n "), cli_env(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: config: the prompt is empty")
+    assert len(server.requests) == before
+
+
 def test_provider_error_exits_1_with_kind_and_hint(servers, tmp_path):
     result = run(chat_args("ollama", servers["ollama"], "http-404", "hi"), cli_env(tmp_path))
     assert result.returncode == 1
@@ -272,3 +282,30 @@ def test_test_command_without_p_checks_every_enabled_provider(servers, tmp_path)
     assert rows[0]["ok"] is True
     assert rows[1]["ok"] is False and rows[1]["error_kind"] == "config"
     assert result.returncode == 1
+
+
+@pytest.mark.skipif(shutil.which("head") is None, reason="needs the head command")
+@pytest.mark.parametrize("extra", [(), ("--json",)])
+def test_chat_into_a_closed_pipe_stops_the_turn_and_exits_quietly(extra, servers, tmp_path):
+    """``chat ... | head -c 5``: the printer's failed write ends the turn (the connection
+    closes at once), and the command exits 141 without a traceback."""
+    server = servers["openai"]
+    before = server.disconnects
+    proc = subprocess.Popen(chat_args("openai", server, "slow-30", *extra, "hi"),
+                            env=cli_env(tmp_path, key_args("openai")), cwd=str(ROOT),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = subprocess.Popen(["head", "-c", "5"], stdin=proc.stdout, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # head holds the only reader
+    try:
+        shown, _ = head.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        for p in (proc, head):
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+    assert len(shown) == 5
+    assert proc.returncode == 141, err.decode()
+    assert err == b""
+    assert server.wait_for_disconnect(5, count=before + 1), "the stream was read to its end"
