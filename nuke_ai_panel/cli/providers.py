@@ -1,4 +1,14 @@
-"""``models`` and ``test``: what a provider offers, and whether each provider answers."""
+"""``models`` and ``test``: what a provider offers, and whether each provider answers.
+
+``test`` sorts providers three ways, as the settings dialog does (both ask
+:meth:`Config.resolve`): **not set up** (:class:`~nuke_ai_panel.config.NotSetUp`: no key for
+the provider's own public API, or no base URL for ``openai-compatible``), **ok**, or
+**failed** (the call could not be made or did not succeed, including a wrong setting). A
+provider is *configured* when it is set up: it has a key where its endpoint needs one, or a
+base URL that is not the provider's public API (a key is then optional), or it needs no key
+(Ollama). Without ``-p``, the enabled providers are tested. Exit 0 when every configured
+provider tested is ok, 1 when one failed, 2 when none of those tested is set up.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +20,9 @@ from .. import errors
 from ..errors import ProviderError
 from .chat import add_provider_options
 from .common import (EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError, add_json, config_error,
-                     resolve_settings, wait_interruptibly)
+                     print_error, resolve_settings, wait_interruptibly)
 
-OK, FAILED = "ok", "failed"
+OK, FAILED, NOT_SET_UP = "ok", "failed", "not_set_up"
 
 
 def add_parsers(sub: Any) -> None:
@@ -55,7 +65,7 @@ def cmd_models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..client import ConnectionCheck
-    from ..config import load_config
+    from ..config import NotSetUp, load_config
     config = load_config()
     provider_ids: List[str] = args.provider or [p.id for p in config.providers(enabled_only=True)]
     if not provider_ids:
@@ -73,7 +83,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             except ProviderError as exc:
                 results[provider_id] = ConnectionCheck(provider_id, False, error_kind=exc.kind,
                                                        error_message=exc.message, hint=exc.hint)
-                states[provider_id] = FAILED
+                states[provider_id] = NOT_SET_UP if isinstance(exc, NotSetUp) else FAILED
                 continue
             handles[provider_id] = worker.check_connection(settings)
         for provider_id, handle in handles.items():
@@ -89,13 +99,20 @@ def cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _test_exit_code(states: Dict[str, str], err: TextIO) -> int:
-    return EXIT_OK if all(s == OK for s in states.values()) else EXIT_ERROR
+    configured = [s for s in states.values() if s != NOT_SET_UP]
+    if not configured:
+        print_error(err, errors.CONFIG, "none of the providers tested is set up",
+                    "Add a key in Settings (or set the provider's environment variable), "
+                    "or give a base URL.")
+        return EXIT_USAGE
+    return EXIT_OK if all(s == OK for s in configured) else EXIT_ERROR
 
 
 def _print_check(out: TextIO, check: Any, state: str, as_json: bool) -> None:
     if as_json:
         out.write(json.dumps({
-            "provider": check.provider, "ok": check.ok, "latency": check.latency, "model_count": check.model_count,
+            "provider": check.provider, "ok": check.ok, "status": state,
+            "latency": check.latency, "model_count": check.model_count,
             "version": check.version, "error_kind": check.error_kind,
             "error_message": check.error_message, "hint": check.hint}) + "\n")
         return
@@ -104,6 +121,7 @@ def _print_check(out: TextIO, check: Any, state: str, as_json: bool) -> None:
         out.write(f"{check.provider}: ok, {check.latency * 1000:.0f} ms, "
                   f"{check.model_count} models{version}\n")
         return
-    out.write(f"{check.provider}: FAILED {check.error_kind}: {check.error_message}\n")
+    label = "not set up" if state == NOT_SET_UP else f"FAILED {check.error_kind}"
+    out.write(f"{check.provider}: {label}: {check.error_message}\n")
     if check.hint:
         out.write(f"  {check.hint}\n")
