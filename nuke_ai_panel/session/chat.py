@@ -1,9 +1,9 @@
 """The chat session: one conversation and the turn in flight, with no Qt and no ``nuke``.
 
-The panel, the node-graph helpers (and, later, the agent loop and the command line) drive a
-session; it builds the request, submits it to the worker, folds the stream's events into
-the answer message (:meth:`.turn.Turn.apply`), saves the conversation when a turn ends, and
-reports through plain listener lists:
+The panel, the node-graph helpers and the command line's ``chat`` / ``explain`` (and, later,
+the agent loop) drive a session; it builds the request, submits it to the worker, folds the
+stream's events into the answer message (:meth:`.turn.Turn.apply`), saves the conversation
+when a turn ends, and reports through plain listener lists:
 
 * ``on_turn_started(turn)`` - the user message (if any) and the empty answer are in the
   conversation; nothing has been sent yet;
