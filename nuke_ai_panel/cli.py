@@ -72,7 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     graph = sub.add_parser("graph", help="print the node graph of a .nk script")
     graph.add_argument("file", metavar="FILE.nk")
-    graph.add_argument("--json", action="store_true")
+    graph_form = graph.add_mutually_exclusive_group()
+    graph_form.add_argument("--json", action="store_true")
+    graph_form.add_argument("--nk", action="store_true",
+                            help="print the script as the in-memory host would save it")
 
     explain = sub.add_parser("explain", help="the /explain helper on a .nk script")
     explain.add_argument("file", metavar="FILE.nk")

@@ -1,7 +1,8 @@
 """``python -m nuke_ai_panel graph`` and ``explain``: the node-graph helpers without Nuke.
 
 ``graph`` prints a .nk file's graph as the in-memory host reads it (``--json``: the
-DESIGN section 7 document); ``explain`` runs the ``/explain`` helper on the file and
+DESIGN section 7 document; ``--nk``: the script as the host would save it, as bytes,
+so an unedited file comes out byte for byte, CRLF line ends included); ``explain`` runs the ``/explain`` helper on the file and
 streams the answer like ``chat``. Both read the file through :class:`ScriptHost`, so what
 they show is exactly what the panel's standalone host would send.
 """
@@ -22,7 +23,7 @@ from ..cli import (
     stream_to_terminal,
 )
 from .nk_lexer import NkParseError
-from .nkscript import graph_json, parse_script
+from .nkscript import decode_script_bytes, graph_json, parse_script
 from .script_host import ScriptHost
 
 __all__ = ["graph_command", "explain_command", "read_host", "graph_table"]
@@ -46,12 +47,9 @@ def read_host(path: str) -> ScriptHost:
     if b"\x00" in data:
         raise CliError(EXIT_USAGE, errors.CONFIG, f"{path} is not a text file",
                        "Nuke scripts are text; binary files cannot be read.")
+    text, encoding = decode_script_bytes(data)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    try:
-        script = parse_script(text)
+        script = parse_script(text, encoding=encoding)
     except NkParseError as exc:
         raise CliError(EXIT_USAGE, errors.CONFIG, f"{path} is not a readable Nuke script: {exc}",
                        "Open it in Nuke and save it again, or check it was not cut short."
@@ -69,6 +67,16 @@ def graph_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except CliError as exc:
         print_error(err, exc.kind, exc.message, exc.hint)
         return exc.code
+    if getattr(args, "nk", False):
+        data = host.to_bytes()
+        buffer = getattr(out, "buffer", None)
+        if buffer is None:
+            out.write(data.decode(host.script.source.encoding if host.script.source else "utf-8"))
+        else:
+            out.flush()
+            buffer.write(data)
+            buffer.flush()
+        return EXIT_OK
     document = graph_json(host.script)
     if args.json:
         out.write(json.dumps(document, indent=2) + "\n")
