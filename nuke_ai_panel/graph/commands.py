@@ -62,11 +62,15 @@ def read_host(path: str) -> ScriptHost:
 
 
 def graph_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Print the graph (table, ``--json``) or the script as saved (``--nk``) on ``out``;
+    what the reader had to guess or fix (duplicate names...) goes to ``err`` as warnings."""
     try:
         host = read_host(args.file)
     except CliError as exc:
         print_error(err, exc.kind, exc.message, exc.hint)
         return exc.code
+    for warning in host.script.warnings:
+        err.write(f"warning: {args.file}: {warning}\n")
     if getattr(args, "nk", False):
         data = host.to_bytes()
         buffer = getattr(out, "buffer", None)

@@ -37,6 +37,16 @@ _CLONE_HEAD = re.compile(r"clone[ \t]+\$(\S+)")
 _INVALID = object()
 
 
+class _OpenEnd:
+    """The ``end_group`` of a container whose text ran to the end without one: written
+    only if something follows it, so an unedited file stays as it was."""
+
+    __slots__ = ("line",)
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+
+
 class _Slot:
     """Where ``set`` lines for a node go once a later node needs to push it."""
 
@@ -229,8 +239,12 @@ class _Writer:
                 rec = self.rec.get(id(node), -2)
                 self.body(name, depth + 1, rec, bodies)
                 end_cmd = self.end_of.get(rec)
-                self.out.append(self.copy(end_cmd) if end_cmd is not None
-                                else f"\n{pad}end_group")
+                if end_cmd is not None:
+                    self.out.append(self.copy(end_cmd))
+                elif rec >= 0:
+                    self.out.append(_OpenEnd(f"\n{pad}end_group"))
+                else:
+                    self.out.append(f"\n{pad}end_group")
             self.out.append(slot)
         if tail:
             self.replay(tail, None, stack)
@@ -418,7 +432,13 @@ class _Writer:
         doc = self.doc
         newline = doc.newline if doc is not None else "\n"
         parts: List[str] = []
-        for piece in pieces:
+        for i, piece in enumerate(pieces):
+            if isinstance(piece, _OpenEnd):
+                later = pieces[i + 1:]
+                if not any(p if isinstance(p, (str, tuple)) else isinstance(p, _Slot) and (
+                        p.clone or p.node) for p in later):
+                    continue
+                piece = piece.line
             if isinstance(piece, _Slot):
                 piece = "".join(piece.clone + piece.node)
                 if not piece:
