@@ -13,7 +13,8 @@ import bisect
 import itertools
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .nk_reader import EMPTY, K_NODE, K_SET, Reading, body_pairs, node_fields
+from .nk_body import body_pairs, node_fields
+from .nk_reader import K_OTHER, K_SET, Reading
 
 __all__ = ["NkSource"]
 
@@ -64,6 +65,15 @@ class NkSource:
 
     def directive_src(self, cmd: int) -> int:
         return self.base + self.nrecs + cmd
+
+    def directive_cmd(self, src: Optional[int]) -> Optional[int]:
+        """The command a directive id names, or None when it is not from this source."""
+        if src is None:
+            return None
+        cmd = src - self.base - self.nrecs
+        if 0 <= cmd < len(self.cmds) and self.cmds[cmd][0] == K_OTHER and self.cmds[cmd][3]:
+            return cmd
+        return None
 
     def rec_of(self, src: Optional[int]) -> Optional[int]:
         """The record a node id names, or None when the id is not from this source."""
@@ -158,9 +168,3 @@ class NkSource:
         for i, cmd in enumerate(self.cmds):
             bodies.setdefault(cmd[5], []).append(i)
         return bodies
-
-    def is_node_cmd(self, cmd: int) -> bool:
-        return self.cmds[cmd][0] == K_NODE
-
-    def parent_rec(self, rec: int) -> int:
-        return self.parents[rec] if self.parents[rec] is not None else EMPTY

@@ -24,11 +24,12 @@ after a clone original.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from .nk_blocks import count_inputs, edit_block, new_block, new_root
 from .nk_lexer import decode_value, encode_value
-from .nk_model import PASTE_INPUT, ROOT_ANCHOR, Directive, Node, Script, unique_name
+from .nk_extract import extract_nodes
+from .nk_model import PASTE_INPUT, ROOT_ANCHOR, Directive, Node, Script
 from .nk_reader import EMPTY, K_END, K_NODE, K_OTHER, K_PUSH, K_ROOT, K_SET, PASTE, UNDEFINED
 
 __all__ = ["write_script", "script_bytes", "extract_nodes"]
@@ -62,11 +63,12 @@ class _Writer:
         self.script = script
         self.snippet = snippet
         nodes = script.nodes
-        self.index = {n.full_name: n for n in nodes}
+        self.name_of = {id(n): n.full_name for n in nodes}
+        self.index = {self.name_of[id(n)]: n for n in nodes}
         self.by_parent: Dict[Optional[str], List[Node]] = {}
         for n in nodes:
             self.by_parent.setdefault(n.parent, []).append(n)
-        self.serial = {n.full_name: i + 1 for i, n in enumerate(nodes)}
+        self.serial = {self.name_of[id(n)]: i + 1 for i, n in enumerate(nodes)}
         self.doc = script.source
         self.claim: Dict[int, Node] = {}
         self.rec: Dict[int, int] = {}
@@ -95,9 +97,7 @@ class _Writer:
             parent = doc.parents[rec]
             owner = self.claim.get(parent) if parent >= 0 else None
             if (owner.full_name if owner is not None else None) != n.parent:
-                continue
-            if parent >= 0 and owner is None:
-                continue
+                continue  # not where the text had it (its group is gone or new)
             self.claim[rec] = n
             self.rec[id(n)] = rec
         self.stable_names = [n.full_name for n in self.script.nodes] == doc.full_names
@@ -113,9 +113,8 @@ class _Writer:
         self.at_end: Dict[Optional[str], List[str]] = {}
         doc = self.doc
         for d in self.script.directives:
-            cmd = d.src - doc.base - doc.nrecs if doc is not None and d.src is not None else -1
-            if (0 <= cmd < len(doc.cmds) and doc.cmds[cmd][0] == K_OTHER
-                    and doc.cmds[cmd][3] is not None and doc.cmds[cmd][3][0] == d.text):
+            cmd = doc.directive_cmd(d.src) if doc is not None else None
+            if cmd is not None and doc.cmds[cmd][3][0] == d.text:
                 self.alive[cmd] = d
             elif d.before is None or (d.before != ROOT_ANCHOR and d.before not in self.index):
                 self.at_end.setdefault(d.parent if d.parent in self.index else None, []).append(d.text)
@@ -161,12 +160,13 @@ class _Writer:
     # -- order -----------------------------------------------------------------------------
 
     def ordered(self, parent: Optional[str]) -> List[Node]:
+        """``parent``'s nodes in script order, each after its inputs and clone original."""
         order: List[Node] = []
-        seen: Set[str] = set()
+        seen: Set[int] = set()
         for start in self.by_parent.get(parent, []):
-            if start.full_name in seen:
+            if id(start) in seen:
                 continue
-            seen.add(start.full_name)
+            seen.add(id(start))
             todo = [(start, iter(self.deps(start, parent)))]
             while todo:
                 node, deps = todo[-1]
@@ -174,15 +174,17 @@ class _Writer:
                 if dep is None:
                     todo.pop()
                     order.append(node)
-                elif dep.full_name not in seen:
-                    seen.add(dep.full_name)
+                elif id(dep) not in seen:
+                    seen.add(id(dep))
                     todo.append((dep, iter(self.deps(dep, parent))))
         return order
 
     def deps(self, node: Node, parent: Optional[str]) -> List[Node]:
         """Siblings that must be written before ``node``: its inputs and clone original."""
-        refs = list(node.inputs) + ([node.clone_of] if node.clone_of else [])
-        found = [self.index.get(r) for r in refs if r]
+        index = self.index
+        found = [index.get(r) for r in node.inputs if r]
+        if node.clone_of:
+            found.append(index.get(node.clone_of))
         return [n for n in found if n is not None and n.parent == parent]
 
     # -- bodies ------------------------------------------------------------------------------
@@ -221,7 +223,7 @@ class _Writer:
         if self.doc is not None and (owner == EMPTY or owner >= 0):
             regions, tail, end = self.regions(owner, nodes, bodies)
         for node in nodes:
-            name = node.full_name
+            name = self.name_of[id(node)]
             for text in self.before.get(name, []):
                 self.out.append("\n" + text)
             region = regions.get(id(node))
@@ -477,67 +479,3 @@ def script_bytes(script: Script) -> bytes:
         return text.encode(encoding)
     except UnicodeEncodeError:
         return text.encode("utf-8")
-
-
-def extract_nodes(script: Script, names: Sequence[str]) -> Script:
-    """The named nodes (groups with their contents) as a stand-alone snippet, the way
-    ``nuke.nodeCopy`` sees a selection: top nodes selected and moved to root level, the
-    first input from outside the selection becomes the paste input, others go empty,
-    and a clone whose original is left out becomes a plain copy."""
-    index = script.index()
-    chosen = script.with_members(name for name in names if name in index)
-    picked = [n for n in script.nodes if n.full_name in chosen]
-    tops = [n for n in picked if n.parent not in chosen]
-    top_names = {n.full_name for n in tops}
-    mapping: Dict[str, str] = {}
-    taken: Set[str] = set()
-    for top in tops:
-        new = unique_name(top.name, taken)
-        taken.add(new)
-        mapping[top.full_name] = new
-    for n in picked:
-        if n.full_name in mapping:
-            continue
-        parent = n.parent or ""
-        while parent and parent not in mapping:
-            parent = parent.rsplit(".", 1)[0] if "." in parent else ""
-        rest = n.full_name[len(parent) + 1:]
-        mapping[n.full_name] = f"{mapping[parent]}.{rest}"
-    source = script.source
-    out: List[Node] = []
-    paste_used = False
-    for n in picked:
-        copy = n.copy()
-        copy.src = None
-        if copy.name_pos is None and source is not None:
-            rec = source.rec_of(n.src)
-            if rec is not None:
-                copy.name_pos = source.name_pos(rec)
-        new_full = mapping[n.full_name]
-        copy.parent = new_full.rsplit(".", 1)[0] if "." in new_full else None
-        copy.name = new_full.rsplit(".", 1)[-1]
-        inputs: List[Optional[str]] = []
-        for ref in n.inputs:
-            if ref in mapping:
-                inputs.append(mapping[ref])
-            elif ref and not paste_used and n.full_name in top_names:
-                inputs.append(PASTE_INPUT)
-                paste_used = True
-            else:
-                inputs.append(None)
-        copy.inputs = inputs
-        if n.clone_of and n.clone_of not in mapping:
-            copy.knobs = script.effective_knobs(n, index)
-            copy.clone_of = None
-            original = index.get(n.clone_of)
-            if original is not None:
-                copy.user_knobs = list(original.user_knobs)
-                copy.name_pos = None
-        elif n.clone_of:
-            copy.clone_of = mapping[n.clone_of]
-        if n.full_name in top_names:
-            copy.selected = True
-        out.append(copy)
-    version = script.version()
-    directives = [Directive(version, ROOT_ANCHOR)] if version else []
-    return Script(nodes=out, directives=directives)

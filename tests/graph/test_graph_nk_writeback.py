@@ -9,7 +9,7 @@ from typing import Any, List
 import pytest
 from nk_data import ALL_FILES, DATA, EXAMPLE, read
 
-from nuke_ai_panel.graph import nk_reader
+from nuke_ai_panel.graph import nk_body, nk_reader
 from nuke_ai_panel.graph.nk_model import Node, Script
 from nuke_ai_panel.graph.nk_writer import _Writer
 from nuke_ai_panel.graph.nkscript import graph_json, parse_script, script_bytes, write_script
@@ -235,11 +235,11 @@ def test_edited_scripts_read_back_as_the_graph_in_memory(name):
 @pytest.mark.parametrize("name", FILES)
 def test_fast_knob_reading_agrees_with_the_word_scanner(name, monkeypatch):
     fast = parse_script(read(name))
-    monkeypatch.setattr(nk_reader, "_close_line", lambda text, pos: None)
-    monkeypatch.setattr(nk_reader, "_CLOSE_LINE", type("Never", (), {"search": staticmethod(
-        lambda text, pos: None)}))
-    monkeypatch.setattr(nk_reader, "KNOB_PAIRS", type("Junk", (), {"findall": staticmethod(
-        lambda text, a, b: [("", "")])}))
+    never = type("Never", (), {"search": staticmethod(lambda text, pos: None),
+                               "findall": staticmethod(lambda text, a, b: [("", "")])})
+    monkeypatch.setattr(nk_reader, "_close_line", never.search)
+    monkeypatch.setattr(nk_body, "CLOSE_LINE", never)
+    monkeypatch.setattr(nk_body, "KNOB_PAIRS", never)
     slow = parse_script(read(name))
     assert graph_json(slow) == graph_json(fast)
     assert [n.user_knobs for n in slow.nodes] == [n.user_knobs for n in fast.nodes]
