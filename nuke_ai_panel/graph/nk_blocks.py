@@ -56,7 +56,8 @@ def _user_lines(definitions: Sequence[str], knobs: Dict[str, str], pad: str,
 
 def new_block(node: Node, depth: int, head: str, named: bool) -> List[str]:
     """Lines of a block written from scratch: ``inputs`` first, the node's knobs with
-    ``name``/``selected`` at ``name_pos`` (before ``xpos`` by default), then each
+    ``name``/``selected`` at ``name_pos`` (where the text the node was read from had it,
+    else before ``xpos``), then each
     user knob definition followed by its value. ``head`` is ``Class {`` or ``clone $C {``."""
     pad = " " * depth
     kp = pad + " "
@@ -73,6 +74,8 @@ def new_block(node: Node, depth: int, head: str, named: bool) -> List[str]:
     if node.selected:
         naming.append(f"{kp}selected true")
     pos = node.name_pos
+    if pos is None and node.source is not None and node.src is not None:
+        pos = node.source.name_pos(node.src)
     if pos is None:
         pos = next((i for i, (key, _) in enumerate(regular) if key in _POSITION_KNOBS), len(regular))
     for i, (key, value) in enumerate(regular):

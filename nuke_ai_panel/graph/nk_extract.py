@@ -33,16 +33,10 @@ def extract_nodes(script: Script, names: Sequence[str]) -> Script:
             parent = parent.rsplit(".", 1)[0] if "." in parent else ""
         rest = n.full_name[len(parent) + 1:]
         mapping[n.full_name] = f"{mapping[parent]}.{rest}"
-    source = script.source
     out: List[Node] = []
     paste_used = False
     for n in picked:
         copy = n.copy()
-        copy.src = None
-        if copy.name_pos is None and source is not None:
-            rec = source.rec_of(n.src)
-            if rec is not None:
-                copy.name_pos = source.name_pos(rec)
         new_full = mapping[n.full_name]
         copy.parent = new_full.rsplit(".", 1)[0] if "." in new_full else None
         copy.name = new_full.rsplit(".", 1)[-1]

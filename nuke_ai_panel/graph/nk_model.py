@@ -5,7 +5,8 @@ the enclosing group (``"Group1.Inner"``), and every reference between nodes
 (``inputs``, ``clone_of``) is a full name so lookups never depend on context.
 Knob values stay as the raw words of the file so writing them back is lossless.
 A script read from text keeps that text (``Script.source``) and each node and
-directive its place in it (``src``), so the writer can reuse what did not change.
+directive its place in it (``source``, ``src``), so the writer can reuse what did not
+change.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ class Node:
     clone_header: Optional[str] = None
     name_pos: Optional[int] = None
     container: Optional[bool] = None
+    # Where the node was read: the ``NkSource`` and its record there (None: made in memory).
+    source: Any = field(default=None, compare=False, repr=False)
     src: Optional[int] = field(default=None, compare=False, repr=False)
 
     @property
@@ -131,6 +134,7 @@ class Directive:
     text: str
     before: Optional[str]
     parent: Optional[str] = None
+    source: Any = field(default=None, compare=False, repr=False)
     src: Optional[int] = field(default=None, compare=False, repr=False)
 
 

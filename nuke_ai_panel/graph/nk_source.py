@@ -10,19 +10,12 @@ at the same one.
 from __future__ import annotations
 
 import bisect
-import itertools
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .nk_body import body_pairs, node_fields
 from .nk_reader import K_OTHER, K_SET, Reading
 
 __all__ = ["NkSource"]
-
-# Each source gets its own range of ids, so a node carried into another script
-# (paste, copy) is never mistaken for one of that script's own.
-_BASES = itertools.count(1)
-_RANGE = 1 << 40
-
 
 class NkSource:
     """``text``: the LF text parsed; ``raw``: the decoded file when it differs (CR
@@ -38,7 +31,6 @@ class NkSource:
         self.cmds = reading.cmds
         recs = reading.recs
         self.nrecs = len(recs)
-        self.base = next(_BASES) * _RANGE
         self.starts = [r.start for r in recs]
         self.opens = [r.open for r in recs]
         self.ends = [r.end for r in recs]
@@ -60,27 +52,18 @@ class NkSource:
 
     # -- ids ----------------------------------------------------------------------------
 
-    def node_src(self, rec: int) -> int:
-        return self.base + rec
-
-    def directive_src(self, cmd: int) -> int:
-        return self.base + self.nrecs + cmd
-
-    def directive_cmd(self, src: Optional[int]) -> Optional[int]:
-        """The command a directive id names, or None when it is not from this source."""
-        if src is None:
+    def directive_cmd(self, source: object, cmd: Optional[int]) -> Optional[int]:
+        """The command a directive read from ``source`` at ``cmd`` is, when that is here."""
+        if source is not self or cmd is None or not 0 <= cmd < len(self.cmds):
             return None
-        cmd = src - self.base - self.nrecs
-        if 0 <= cmd < len(self.cmds) and self.cmds[cmd][0] == K_OTHER and self.cmds[cmd][3]:
-            return cmd
-        return None
+        entry = self.cmds[cmd]
+        return cmd if entry[0] == K_OTHER and entry[3] else None
 
-    def rec_of(self, src: Optional[int]) -> Optional[int]:
-        """The record a node id names, or None when the id is not from this source."""
-        if src is None:
+    def rec_of(self, source: object, src: Optional[int]) -> Optional[int]:
+        """The record a node read from ``source`` as ``src`` is, when that is here."""
+        if source is not self or src is None or not 0 <= src < self.nrecs:
             return None
-        rec = src - self.base
-        return rec if 0 <= rec < self.nrecs else None
+        return src
 
     # -- text ---------------------------------------------------------------------------
 

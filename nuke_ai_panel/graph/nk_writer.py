@@ -91,7 +91,7 @@ class _Writer:
     def _claim(self) -> None:
         doc = self.doc
         for n in self.script.nodes:
-            rec = doc.rec_of(n.src)
+            rec = doc.rec_of(n.source, n.src)
             if rec is None or rec in self.claim or doc.classes[rec] != n.node_class:
                 continue
             parent = doc.parents[rec]
@@ -113,7 +113,7 @@ class _Writer:
         self.at_end: Dict[Optional[str], List[str]] = {}
         doc = self.doc
         for d in self.script.directives:
-            cmd = doc.directive_cmd(d.src) if doc is not None else None
+            cmd = doc.directive_cmd(d.source, d.src) if doc is not None else None
             if cmd is not None and doc.cmds[cmd][3][0] == d.text:
                 self.alive[cmd] = d
             elif d.before is None or (d.before != ROOT_ANCHOR and d.before not in self.index):

@@ -113,7 +113,6 @@ def _build(reading: Reading, original: str, bom: bool, encoding: str) -> Script:
     text = reading.text
     source = NkSource(reading, original if original != text else None, bom, encoding,
                       full, named)
-    base = source.base
     forced = reading.force_container
     leaves = reading.force_leaf
     nodes = []
@@ -125,7 +124,7 @@ def _build(reading: Reading, original: str, bom: bool, encoding: str) -> Script:
                           full[rec.parent] if rec.parent >= 0 else None, rec.selected,
                           rec.user, rec.spec,
                           full[rec.clone_of] if rec.clone_of >= 0 else None,
-                          rec.clone_header, None, container, base + i))
+                          rec.clone_header, None, container, source, i))
     directives = []
     for entry in reading.directives:
         body, anchor, owner, cmd = entry
@@ -136,7 +135,7 @@ def _build(reading: Reading, original: str, bom: bool, encoding: str) -> Script:
         else:
             before = full[anchor]
         directives.append(Directive(body, before, full[owner] if owner >= 0 else None,
-                                    source.directive_src(cmd)))
+                                    source, cmd))
     return Script(
         root=reading.root,
         nodes=nodes,

@@ -404,7 +404,6 @@ class ScriptHost:
                 n.selected = False
             created: List[str] = []
             for n in snippet.nodes:
-                n.src = None  # its text belongs to the snippet, not to this script
                 new_full = mapping[n.full_name]
                 n.parent = parent_of(new_full)
                 n.name = new_full.rsplit(".", 1)[-1]
