@@ -99,8 +99,16 @@ class _Reread(Exception):
 
 
 class Reading:
-    """Everything read from one text: node records, the command list (kind, start,
-    end, a, b, owner container or -1) and the directives with their anchors."""
+    """Everything read from one text: node records, Root knobs, directives with
+    their anchors, warnings as (offset, message), and one tuple per command in text
+    order, ``(kind, start, end, a, b, owner)`` where ``owner`` is the record of the
+    container whose body holds it (EMPTY at the top level):
+
+    - ``K_NODE``: a = record; ``K_ROOT``: a = offset of its ``{``;
+    - ``K_PUSH``: a = the argument, b = what it pushed (record, EMPTY, PASTE, UNDEFINED);
+    - ``K_SET``: a = variable, b = what it named, then the stack depth;
+    - ``K_END``: a = the container closed; ``K_OTHER``: a = the directive entry, or None
+      for an ``end_group`` that closed nothing."""
 
     def __init__(self, text: str, paste: bool, force_container: Set[int],
                  force_leaf: Set[int], recover: bool = True) -> None:
