@@ -22,7 +22,8 @@ class NkSource:
     line ends); ``cmds``: (kind, start, end, a, b, owner container, ...) per command."""
 
     def __init__(self, reading: Reading, raw: Optional[str], bom: bool, encoding: str,
-                 full_names: Sequence[str], reader_named: Sequence[int]) -> None:
+                 full_names: Sequence[str], written_names: Sequence[Optional[str]],
+                 reader_named: Sequence[int]) -> None:
         self.text = reading.text
         self.raw = raw
         self.bom = bom
@@ -40,6 +41,7 @@ class NkSource:
         self.clones = [r.clone_of for r in recs]
         self.full_names = list(full_names)
         self.names = [r.name for r in recs]
+        self.written_names = list(written_names)  # as the text has them (None: no name)
         self.reader_named = frozenset(reader_named)
         self._cr: Optional[List[int]] = None
         self._vars: Optional[Dict[int, str]] = None

@@ -30,6 +30,7 @@ from .nk_blocks import count_inputs, edit_block, new_block, new_root
 from .nk_lexer import decode_value, encode_value
 from .nk_extract import extract_nodes
 from .nk_model import PASTE_INPUT, ROOT_ANCHOR, Directive, Node, Script
+from .nk_names import assign_names
 from .nk_reader import EMPTY, K_END, K_NODE, K_OTHER, K_PUSH, K_ROOT, K_SET, PASTE, UNDEFINED
 
 __all__ = ["write_script", "script_bytes", "extract_nodes"]
@@ -64,6 +65,7 @@ class _Writer:
         self.snippet = snippet
         nodes = script.nodes
         self.name_of = {id(n): n.full_name for n in nodes}
+        self._ordered: Dict[Optional[str], List[Node]] = {}
         self.index = {self.name_of[id(n)]: n for n in nodes}
         self.by_parent: Dict[Optional[str], List[Node]] = {}
         for n in nodes:
@@ -100,12 +102,40 @@ class _Writer:
                 continue  # not where the text had it (its group is gone or new)
             self.claim[rec] = n
             self.rec[id(n)] = rec
-        self.stable_names = [n.full_name for n in self.script.nodes] == doc.full_names
+        self.named_here = self._names_to_write()
         self.doc_vars = {}
         for rec, var in doc.var_names().items():
             node = self.claim.get(rec)
             if node is not None:
                 self.doc_vars.setdefault(node.full_name, var)
+
+    def _names_to_write(self) -> Set[int]:
+        """Records named by the reader (the text gave no name, or a repeated one) that
+        reading the written text would now name differently: those get a name line."""
+        doc = self.doc
+        candidates = {rec for rec in doc.reader_named
+                      if rec in self.claim and self.claim[rec].clone_of is None}
+        forced: Set[int] = set()
+        nodes: List[Node] = []
+        if candidates:
+            self._order_into(None, nodes)
+        while candidates - forced:
+            names: List[Optional[str]] = []
+            for n in nodes:
+                rec = self.rec.get(id(n))
+                if n.clone_of is not None:
+                    names.append(None)  # clone blocks carry no name
+                elif rec in candidates and rec not in forced:
+                    names.append(doc.written_names[rec])
+                else:
+                    names.append(n.name)
+            assign_names(names, [n.parent for n in nodes], [n.node_class for n in nodes])
+            wrong = {self.rec[id(n)] for n, name in zip(nodes, names)
+                     if self.rec.get(id(n)) in candidates and name != n.name}
+            if not wrong - forced:
+                break
+            forced |= wrong
+        return forced
 
     def _directives(self) -> None:
         self.alive: Dict[int, Directive] = {}
@@ -159,9 +189,20 @@ class _Writer:
 
     # -- order -----------------------------------------------------------------------------
 
+    def _order_into(self, parent: Optional[str], out: List[Node]) -> None:
+        """Every node in the order it will be written (members after their group)."""
+        for node in self.ordered(parent):
+            out.append(node)
+            if node.is_group:
+                self._order_into(self.name_of[id(node)], out)
+
     def ordered(self, parent: Optional[str]) -> List[Node]:
         """``parent``'s nodes in script order, each after its inputs and clone original."""
+        done = self._ordered.get(parent)
+        if done is not None:
+            return done
         order: List[Node] = []
+        self._ordered[parent] = order
         seen: Set[int] = set()
         for start in self.by_parent.get(parent, []):
             if id(start) in seen:
@@ -364,8 +405,7 @@ class _Writer:
         knobs, _, selected, spec, user = doc.block_state(rec)
         # A clone block never names its node (Nuke numbers clones when it reads them).
         name_kept = head.startswith("clone $") or (
-            node.name == doc.names[rec]
-            and (rec not in doc.reader_named or self.stable_names))
+            node.name == doc.names[rec] and rec not in self.named_here)
         was_selected = selected is not None and decode_value(selected).lower() in ("true", "1")
         if (head == old_head and name_kept and knobs == node.knobs and user == node.user_knobs
                 and was_selected == node.selected and count_inputs(spec) == len(node.inputs)):

@@ -4,20 +4,19 @@
 nodes Nuke would name, and keeps the text so ``write_script`` gives it back byte
 for byte where nothing was edited (see ``nk_writer``).
 
-Names: a node named uniquely in its group keeps its name. A later node repeating
-a name gets one used nowhere in the script (a warning says so), so expressions
-that name the first node keep pointing at it. Unnamed nodes are numbered per
-class the way Nuke does (``Blur1``, ``Blur2``...), skipping every name the script
-uses, in linear time.
+Names follow ``nk_names``: a uniquely named node keeps its name, a repeated name
+is replaced by one used nowhere in the script (with a warning), unnamed nodes are
+numbered per class in linear time.
 """
 
 from __future__ import annotations
 
 import gc
-from typing import Any, Dict, List, Optional, Set, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .nk_lexer import NkParseError
-from .nk_model import PASTE_INPUT, ROOT_ANCHOR, Directive, Node, Script, name_base
+from .nk_model import PASTE_INPUT, ROOT_ANCHOR, Directive, Node, Script
+from .nk_names import assign_names
 from .nk_reader import PASTE, Reading, Rec, read
 from .nk_root import root_info_from_knobs
 from .nk_source import NkSource
@@ -39,57 +38,17 @@ __all__ = [
 ]
 
 
-def _next_free(base: str, taken: Set[str], counters: Dict[Any, int], key: Any) -> str:
-    """The lowest ``<base>N`` not in ``taken``, counting on from the last one given
-    for ``key`` (names are only ever added while reading, so none is skipped)."""
-    n = counters.get(key, 1)
-    while f"{base}{n}" in taken:
-        n += 1
-    counters[key] = n + 1
-    return f"{base}{n}"
-
-
-def _assign_names(recs: List[Rec], warn: List[Tuple[int, str]]) -> List[int]:
-    """Give every record its name; returns the records the reader named."""
-    taken: Dict[int, Set[str]] = {}
-    everywhere: Set[str] = set()
-    repeats: List[int] = []
-    for i, rec in enumerate(recs):
-        name = rec.name
-        if name is None:
-            continue
-        names = taken.get(rec.parent)
-        if names is None:
-            names = taken[rec.parent] = set()
-        if name in names:
-            repeats.append(i)
-        else:
-            names.add(name)
-            everywhere.add(name)
-    counters: Dict[Any, int] = {}
-    for i in repeats:
-        rec = recs[i]
-        base = name_base(rec.name or "")
-        new = _next_free(base, everywhere, counters, ("repeat", base))
-        warn.append((rec.start, f"duplicate node name {rec.name} renamed {new}"))
-        everywhere.add(new)
-        taken[rec.parent].add(new)
-        rec.name = new
-    named = list(repeats)
-    bases: Dict[str, str] = {}
-    for i, rec in enumerate(recs):
-        if rec.name is not None:
-            continue
-        base = bases.get(rec.cls)
-        if base is None:
-            base = bases[rec.cls] = name_base(rec.cls)
-        names = taken.get(rec.parent)
-        if names is None:
-            names = taken[rec.parent] = set()
-        rec.name = _next_free(base, names, counters, (rec.parent, base))
-        names.add(rec.name)
-        named.append(i)
-    return named
+def _assign_names(recs: List[Rec], warn: List[Tuple[int, str]]) -> Tuple[List[Optional[str]], List[int]]:
+    """Give every record its name (``nk_names``); returns the names the text gave (None
+    where it gave none) and the records the reader named."""
+    written = [rec.name for rec in recs]
+    names = list(written)
+    named, renamed = assign_names(names, [rec.parent for rec in recs], [rec.cls for rec in recs])
+    for i, old, new in renamed:
+        warn.append((recs[i].start, f"duplicate node name {old} renamed {new}"))
+    for rec, name in zip(recs, names):
+        rec.name = name
+    return written, named
 
 
 def _lines(text: str, warnings: List[Tuple[int, str]]) -> List[str]:
@@ -106,13 +65,13 @@ def _lines(text: str, warnings: List[Tuple[int, str]]) -> List[str]:
 def _build(reading: Reading, original: str, bom: bool, encoding: str) -> Script:
     recs = reading.recs
     warnings = list(reading.warnings)
-    named = _assign_names(recs, warnings)
+    written, named = _assign_names(recs, warnings)
     full: List[str] = []
     for rec in recs:
         full.append(rec.name if rec.parent < 0 else f"{full[rec.parent]}.{rec.name}")
     text = reading.text
     source = NkSource(reading, original if original != text else None, bom, encoding,
-                      full, named)
+                      full, written, named)
     forced = reading.force_container
     leaves = reading.force_leaf
     nodes = []

@@ -244,3 +244,15 @@ def test_fast_knob_reading_agrees_with_the_word_scanner(name, monkeypatch):
     assert graph_json(slow) == graph_json(fast)
     assert [n.user_knobs for n in slow.nodes] == [n.user_knobs for n in fast.nodes]
     assert write_script(slow) == read(name)
+
+
+def test_names_the_reader_gave_are_written_only_when_a_reread_would_change_them():
+    text = "Blur {\n}\nBlur {\n name Blur1\n}\nGrade {\n name G\n}\nBlur {\n name B\n}\nBlur {\n name B\n}\n"
+    host = ScriptHost.from_text(text)
+    assert [n.name for n in host.script.nodes] == ["Blur2", "Blur1", "G", "B", "B1"]
+    host.set_knob("G", "white", 2)
+    assert _changed(text, host.to_text()) == ["+ white 2"]
+    host.rename("Blur1", "Blur_hero")
+    out = host.to_text()
+    assert _changed(text, out) == ["+ name Blur2", "- name Blur1", "+ name Blur_hero", "+ white 2"]
+    assert [n.name for n in parse_script(out).nodes] == ["Blur2", "Blur_hero", "G", "B", "B1"]
