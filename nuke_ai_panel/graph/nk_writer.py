@@ -31,32 +31,13 @@ from .nk_lexer import decode_value, encode_value
 from .nk_extract import extract_nodes
 from .nk_model import PASTE_INPUT, ROOT_ANCHOR, Directive, Node, Script
 from .nk_names import assign_names
+from .nk_pieces import OpenEnd, Slot, join_pieces
 from .nk_reader import EMPTY, K_END, K_NODE, K_OTHER, K_PUSH, K_ROOT, K_SET, PASTE, UNDEFINED
 
 __all__ = ["write_script", "script_bytes", "extract_nodes"]
 
 _CLONE_HEAD = re.compile(r"clone[ \t]+\$(\S+)")
 _INVALID = object()
-
-
-class _OpenEnd:
-    """The ``end_group`` of a container whose text ran to the end without one: written
-    only if something follows it, so an unedited file stays as it was."""
-
-    __slots__ = ("line",)
-
-    def __init__(self, line: str) -> None:
-        self.line = line
-
-
-class _Slot:
-    """Where ``set`` lines for a node go once a later node needs to push it."""
-
-    __slots__ = ("clone", "node")
-
-    def __init__(self) -> None:
-        self.clone: List[str] = []
-        self.node: List[str] = []
 
 
 class _Writer:
@@ -80,7 +61,7 @@ class _Writer:
         self.holders: Dict[Tuple[str, Any], str] = {}
         self.mentioned: Set[str] = set()
         self.taken_vars: Set[str] = self.doc.all_var_names() if self.doc else set()
-        self.slots: Dict[str, _Slot] = {}
+        self.slots: Dict[str, Slot] = {}
         self.end_of: Dict[int, int] = {}
         self.written: Set[str] = set()
         self.out: List[Any] = []
@@ -277,7 +258,7 @@ class _Writer:
                 del stack[-k:]
             stack.append(name)
             self.written.add(name)
-            slot = self.slots[name] = _Slot()
+            slot = self.slots[name] = Slot()
             if node.is_group:
                 rec = self.rec.get(id(node), -2)
                 self.body(name, depth + 1, rec, bodies)
@@ -285,7 +266,7 @@ class _Writer:
                 if end_cmd is not None:
                     self.out.append(self.copy(end_cmd))
                 elif rec >= 0:
-                    self.out.append(_OpenEnd(f"\n{pad}end_group"))
+                    self.out.append(OpenEnd(f"\n{pad}end_group"))
                 else:
                     self.out.append(f"\n{pad}end_group")
             self.out.append(slot)
@@ -467,40 +448,7 @@ class _Writer:
         cut = self.snippet or self.paste_pushed
         if cut and "cut_paste_input" not in self.vars and not (doc is not None and doc.paste):
             pieces.insert(0, "\nset cut_paste_input [stack 0]")
-        return self.join(pieces)
-
-    def join(self, pieces: List[Any]) -> str:
-        """Copied spans come out as the file had them; written text gets its line ends."""
-        doc = self.doc
-        newline = doc.newline if doc is not None else "\n"
-        parts: List[str] = []
-        for i, piece in enumerate(pieces):
-            if isinstance(piece, _OpenEnd):
-                later = pieces[i + 1:]
-                if not any(p if isinstance(p, (str, tuple)) else isinstance(p, _Slot) and (
-                        p.clone or p.node) for p in later):
-                    continue
-                piece = piece.line
-            if isinstance(piece, _Slot):
-                piece = "".join(piece.clone + piece.node)
-                if not piece:
-                    continue
-            if isinstance(piece, tuple):
-                piece = doc.original(*piece)
-            else:
-                if not parts and piece.startswith("\n"):
-                    piece = piece[1:]
-                if newline != "\n":
-                    piece = piece.replace("\n", newline)
-            # Every command starts a line (the text's first one had nothing before it).
-            if parts and not piece.startswith(("\n", "\r")):
-                parts.append(newline)
-            parts.append(piece)
-        text = "".join(parts)
-        if doc is None:
-            return text + "\n"
-        text += doc.original(doc.tail_start(), len(doc.text))
-        return ("\ufeff" + text) if doc.bom else text
+        return join_pieces(pieces, self.doc)
 
 
 def write_script(script: Script, *, snippet: bool = False) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = (
-    "nk_lexer", "nk_body", "nk_reader", "nk_source", "nk_blocks", "nk_extract", "nk_model", "nk_root", "nk_values",
+    "nk_lexer", "nk_body", "nk_reader", "nk_source", "nk_blocks", "nk_extract", "nk_names", "nk_pieces", "nk_model", "nk_root", "nk_values",
     "nk_writer", "nkscript", "host", "dialogs",
     "script_host", "nuke_facade", "nuke_host", "risk", "context", "snippets",
 )
