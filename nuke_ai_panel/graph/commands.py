@@ -2,9 +2,10 @@
 
 ``graph`` prints a .nk file's graph as the in-memory host reads it (``--json``: the
 DESIGN section 7 document; ``--nk``: the script as the host would save it, as bytes,
-so an unedited file comes out byte for byte, CRLF line ends included); ``explain`` runs the ``/explain`` helper on the file and
-streams the answer like ``chat``. Both read the file through :class:`ScriptHost`, so what
-they show is exactly what the panel's standalone host would send.
+so an unedited file comes out byte for byte, CRLF line ends included); ``explain``
+runs the ``/explain`` helper on the file and streams the answer like ``chat``. Both
+read the file through :class:`ScriptHost`, so what they show is exactly what the
+panel's standalone host would send.
 """
 
 from __future__ import annotations

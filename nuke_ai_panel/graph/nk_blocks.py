@@ -77,7 +77,8 @@ def new_block(node: Node, depth: int, head: str, named: bool) -> List[str]:
     if pos is None and node.source is not None and node.src is not None:
         pos = node.source.name_pos(node.src)
     if pos is None:
-        pos = next((i for i, (key, _) in enumerate(regular) if key in _POSITION_KNOBS), len(regular))
+        pos = next((i for i, (key, _) in enumerate(regular) if key in _POSITION_KNOBS),
+                   len(regular))
     for i, (key, value) in enumerate(regular):
         if i == pos:
             lines.extend(naming)

@@ -128,7 +128,8 @@ class _Writer:
             if cmd is not None and doc.cmds[cmd][3][0] == d.text:
                 self.alive[cmd] = d
             elif d.before is None or (d.before != ROOT_ANCHOR and d.before not in self.index):
-                self.at_end.setdefault(d.parent if d.parent in self.index else None, []).append(d.text)
+                owner = d.parent if d.parent in self.index else None
+                self.at_end.setdefault(owner, []).append(d.text)
             else:
                 self.before.setdefault(d.before, []).append(d.text)
 

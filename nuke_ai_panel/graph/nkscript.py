@@ -38,7 +38,8 @@ __all__ = [
 ]
 
 
-def _assign_names(recs: List[Rec], warn: List[Tuple[int, str]]) -> Tuple[List[Optional[str]], List[int]]:
+def _assign_names(recs: List[Rec], warn: List[Tuple[int, str]]
+                  ) -> Tuple[List[Optional[str]], List[int]]:
     """Give every record its name (``nk_names``); returns the names the text gave (None
     where it gave none) and the records the reader named."""
     written = [rec.name for rec in recs]
