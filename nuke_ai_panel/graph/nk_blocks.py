@@ -32,14 +32,15 @@ def knob_key(name: str) -> str:
     return name if _PLAIN_KEY.match(name) else encode_value(name)
 
 
-def count_inputs(spec: Optional[str]) -> Optional[int]:
-    """Inputs an ``inputs`` value stands for (``1+1`` is 2); None if unreadable; 1 if absent."""
+def count_inputs(spec: Optional[str]) -> int:
+    """Inputs an ``inputs`` value stands for (``1+1`` is 2); 1 when absent or
+    unreadable, as the reader takes it."""
     if spec is None:
         return 1
     try:
         return sum(int(p) for p in decode_value(spec).split("+"))
     except ValueError:
-        return None
+        return 1
 
 
 def _user_lines(definitions: Sequence[str], knobs: Dict[str, str], pad: str,

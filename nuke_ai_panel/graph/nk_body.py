@@ -22,7 +22,7 @@ def indent_at(text: str, pos: int) -> str:
     return text[text.rfind("\n", 0, pos) + 1:pos]
 
 
-def body_pairs(text: str, open_pos: int
+def body_pairs(text: str, open_pos: int, word_end: Optional[int] = None
                ) -> Tuple[Dict[str, str], List[Tuple[str, str]], int, Optional[Tuple[int, str]]]:
     """``(knobs, pairs, end, missing)`` of the block whose ``{`` is at ``open_pos``: the
     (knob, raw value) pairs in order and as a dict (the last of a repeated knob wins,
@@ -33,7 +33,11 @@ def body_pairs(text: str, open_pos: int
     hold only ``}``; a candidate is taken only when ``KNOB_PAIRS`` tiles the body
     before it exactly, which proves that ``}`` is the one brace counting finds.
     Otherwise the braces are counted and the body split by the word scanner.
-    Raises NkParseError on unbalanced text."""
+    ``word_end``: the block is the word ending there (read as the word scanner split
+    it, for a braced word followed by more text: ``{a b}c``). Raises NkParseError on
+    unbalanced text."""
+    if word_end is not None:
+        return _scanned(text, open_pos, word_end)
     findall = KNOB_PAIRS.findall
     if text[open_pos + 1:open_pos + 2] != "\n":
         line_end = text.find("\n", open_pos)
@@ -58,7 +62,12 @@ def body_pairs(text: str, open_pos: int
         knobs = dict(pairs)
         if "" not in knobs:
             return knobs, pairs, at, None
-    end = braced_end(text, open_pos)
+    return _scanned(text, open_pos, braced_end(text, open_pos))
+
+
+def _scanned(text: str, open_pos: int, end: int
+             ) -> Tuple[Dict[str, str], List[Tuple[str, str]], int, Optional[Tuple[int, str]]]:
+    """The pairs of ``text[open_pos + 1:end - 1]`` split by the word scanner."""
     spans = word_spans(text, open_pos + 1, end - 1)
     pairs = []
     missing = None

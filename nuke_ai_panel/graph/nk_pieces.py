@@ -7,9 +7,12 @@ CR line ends included), text written anew (given the file's own line ends), a
 
 from __future__ import annotations
 
+import re
 from typing import Any, List
 
 __all__ = ["OpenEnd", "Slot", "join_pieces"]
+
+_STARTS_LINE = re.compile(r"[ \t\f\v]*[\r\n]")
 
 
 class OpenEnd:
@@ -59,8 +62,8 @@ def join_pieces(pieces: List[Any], doc: Any) -> str:
                 piece = piece[1:]
             if newline != "\n":
                 piece = piece.replace("\n", newline)
-        # Every command starts a line (the text's first one had nothing before it).
-        if parts and not piece.startswith(("\n", "\r")):
+        # Every command starts a line (the text's first one had no line end before it).
+        if parts and not _STARTS_LINE.match(piece):
             parts.append(newline)
         parts.append(piece)
     text = "".join(parts)

@@ -26,7 +26,7 @@ import re
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from .nk_body import CLOSE_LINE, body_pairs, indent_at
-from .nk_lexer import KNOB_PAIRS, NkParseError, decode_value, line_of, word_end
+from .nk_lexer import KNOB_PAIRS, NkParseError, braced_end, decode_value, line_of, word_end
 
 __all__ = [
     "CONTAINER_CLASSES", "K_NODE", "K_PUSH", "K_SET", "K_END", "K_ROOT", "K_OTHER",
@@ -67,7 +67,7 @@ class Rec:
     ``start``/``open``/``end``: offsets of its head, ``{`` and end; ``cmd``: its command."""
 
     __slots__ = ("cls", "knobs", "name", "parent", "inputs", "selected", "user", "spec",
-                 "clone_of", "clone_header", "start", "open", "end", "cmd")
+                 "clone_of", "clone_header", "start", "open", "end", "cmd", "word_end")
 
     def __init__(self, cls: str, parent: int, start: int, open_pos: int, end: int,
                  cmd: int, knobs: Dict[str, str], name: Optional[str], selected: bool,
@@ -87,6 +87,7 @@ class Rec:
         self.clone_of = clone_of
         self.clone_header = clone_header
         self.inputs: List[int] = []
+        self.word_end: Optional[int] = None  # body read as one word ending here
 
 
 class _Reread(Exception):
@@ -202,16 +203,16 @@ class Reading:
             self.end_group(start, end)
         elif head == "clone" and len(words) >= 3 and last_braced:
             if words[1].startswith("$") and len(words) == 3:
-                self.block("", start, spans[2][0], words[1][1:], strict=False)
+                self.block("", start, spans[2][0], words[1][1:], body_end=end)
             elif len(words) >= 4 and _CLASS_WORD.match(words[-2]):
-                self.block(words[-2], start, spans[-1][0], None, strict=False,
+                self.block(words[-2], start, spans[-1][0], None, body_end=end,
                            header=" ".join(words[1:-2]))
             else:
                 raise NkParseError("clone needs '$C<id> {...}' or '<id> <Class> {...}'",
                                    line_of(text, start))
         elif (len(words) == 2 and last_braced and head not in NON_NODE_COMMANDS
               and _CLASS_WORD.match(head)):
-            self.block(head, start, spans[1][0], None, strict=False)
+            self.block(head, start, spans[1][0], None, body_end=end)
         else:
             if head not in NON_NODE_COMMANDS and head != "set":
                 self.warn(start, f"kept unrecognised command '{head}'")
@@ -266,12 +267,20 @@ class Reading:
     # -- node blocks --------------------------------------------------------------------
 
     def block(self, cls: str, start: int, open_pos: int, clone_var: Optional[str],
-              strict: bool = True, header: Optional[str] = None) -> int:
+              body_end: Optional[int] = None, header: Optional[str] = None) -> int:
         """Read one node block; returns the offset after it, or -1 when the command
-        goes on past the block on its line (then it is not a node: read it as words)."""
+        goes on past the block on its line (then it is not a node: read it as words).
+        ``body_end``: the command was split into words, the body is the last one."""
         text = self.text
         knobs = None
-        if text.startswith("\n", open_pos + 1):
+        loose = None
+        if body_end is not None:
+            if braced_end(text, open_pos) != body_end:
+                loose = body_end  # "{...}more": the word, not the braces, is the body
+            knobs, pairs, end, missing = body_pairs(text, open_pos, loose)
+            if missing is not None:
+                self.warn(missing[0], f"knob '{missing[1]}' has no value")
+        elif text.startswith("\n", open_pos + 1):
             # The usual layout, read inline: one knob per line, "}" on a line of its own.
             m = _close_line(text, open_pos)
             if m is not None:
@@ -282,7 +291,7 @@ class Reading:
                     knobs = None
         if knobs is None:
             knobs, pairs, end, missing = body_pairs(text, open_pos)
-            if strict and not _LINE_REST.match(text, end):
+            if not _LINE_REST.match(text, end):
                 return -1
             if missing is not None:
                 self.warn(missing[0], f"knob '{missing[1]}' has no value")
@@ -313,6 +322,7 @@ class Reading:
         parent = self.parent
         rec = Rec(cls, parent, start, open_pos, end, len(cmds), knobs, name,
                   selected is True, spec, user, original, header)
+        rec.word_end = loose
         stack = self.stack
         count = 1
         if spec is not None:

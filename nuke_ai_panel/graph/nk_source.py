@@ -39,6 +39,7 @@ class NkSource:
         self.classes = [r.cls for r in recs]
         self.parents = [r.parent for r in recs]
         self.clones = [r.clone_of for r in recs]
+        self.word_ends = {i: r.word_end for i, r in enumerate(recs) if r.word_end is not None}
         self.full_names = list(full_names)
         self.names = [r.name for r in recs]
         self.written_names = list(written_names)  # as the text has them (None: no name)
@@ -107,12 +108,12 @@ class NkSource:
                                              Optional[str], List[str]]:
         """What node ``rec``'s block says, read again the reader's way (names decoded)."""
         text = self.text
-        knobs, pairs, _, _ = body_pairs(text, self.opens[rec])
+        knobs, pairs, _, _ = body_pairs(text, self.opens[rec], self.word_ends.get(rec))
         return node_fields(knobs, pairs)
 
-    def root_state(self, start: int, open_pos: int) -> Tuple[Dict[str, str], List[str]]:
-        """``(knobs, user knob definitions)`` the Root block at ``start`` says."""
-        knobs, pairs, _, _ = body_pairs(self.text, open_pos)
+    def root_state(self, open_pos: int, end: int) -> Tuple[Dict[str, str], List[str]]:
+        """``(knobs, user knob definitions)`` the Root block ``text[open_pos:end]`` says."""
+        knobs, pairs, _, _ = body_pairs(self.text, open_pos, end)
         knobs.pop("inputs", None)
         knobs.pop("addUserKnob", None)
         return knobs, [v for k, v in pairs if k == "addUserKnob"]
@@ -120,7 +121,7 @@ class NkSource:
     def name_pos(self, rec: int) -> Optional[int]:
         """How many of the node's own knobs come before its ``name`` line (None: no name)."""
         text = self.text
-        _, pairs, _, _ = body_pairs(text, self.opens[rec])
+        _, pairs, _, _ = body_pairs(text, self.opens[rec], self.word_ends.get(rec))
         seen: List[str] = []
         pos = None
         for key, _ in pairs:

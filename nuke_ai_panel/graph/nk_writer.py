@@ -378,7 +378,7 @@ class _Writer:
         rec = self.rec.get(id(node))
         head = self.head(node, rec)
         if rec is None:
-            named = not head.startswith("clone $")
+            named = node.clone_of is None or not head.startswith("clone $")
             self.out.append("\n" + "\n".join(new_block(node, depth, head, named)))
             return
         ci = doc.cmd_of[rec]
@@ -386,7 +386,7 @@ class _Writer:
         old_head = doc.text[start:open_pos + 1]
         knobs, _, selected, spec, user = doc.block_state(rec)
         # A clone block never names its node (Nuke numbers clones when it reads them).
-        name_kept = head.startswith("clone $") or (
+        name_kept = (node.clone_of is not None and head.startswith("clone $")) or (
             node.name == doc.names[rec] and rec not in self.named_here)
         was_selected = selected is not None and decode_value(selected).lower() in ("true", "1")
         if (head == old_head and name_kept and knobs == node.knobs and user == node.user_knobs
@@ -405,13 +405,14 @@ class _Writer:
         doc = self.doc
         old = doc.text[doc.starts[rec]:doc.opens[rec] + 1] if rec is not None else None
         original = node.clone_of
+        was_clone = rec is not None and doc.clones[rec] >= 0  # ``clone $C {`` in the text
         if original is not None and original in self.written:
-            if old is not None:
+            if was_clone:
                 m = _CLONE_HEAD.match(old)
                 if m and self.vars.get(m.group(1)) == original:
                     return old
             return f"clone ${self.var_for(original, 'C')} {{"
-        if old is not None and not old.startswith("clone $"):
+        if old is not None and not was_clone:
             return old
         if node.clone_header:
             return f"clone {node.clone_header} {node.node_class} {{"
@@ -422,7 +423,7 @@ class _Writer:
         doc = self.doc
         if ci is not None:
             cmd = doc.cmds[ci]
-            knobs, user = doc.root_state(cmd[1], cmd[3])
+            knobs, user = doc.root_state(cmd[3], cmd[2])
             if knobs == script.root and user == script.root_user_knobs:
                 self.out.append(self.copy(ci))
                 return

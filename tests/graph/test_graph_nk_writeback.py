@@ -256,3 +256,26 @@ def test_names_the_reader_gave_are_written_only_when_a_reread_would_change_them(
     out = host.to_text()
     assert _changed(text, out) == ["+ name Blur2", "- name Blur1", "+ name Blur_hero", "+ white 2"]
     assert [n.name for n in parse_script(out).nodes] == ["Blur2", "Blur_hero", "G", "B", "B1"]
+
+
+def test_any_readable_text_is_written_back_as_it_was():
+    """Random command soup: whatever the reader accepts comes back unchanged, and
+    whatever it refuses is refused with a line number."""
+    from nuke_ai_panel.graph.nk_lexer import NkParseError
+
+    pieces = ["Blur {", "}", "\n", " ", "\r\n", "\\", "]", "{a b}", '"q r"', "[x]", "name B",
+              "push $N1", "set N1 [stack 0]", "end_group", "Group {", "clone $N1 {", "inputs 2",
+              "#c", "x", "$", "\t", "LiveGroup {", "  ", "Root {", "addUserKnob {20 U}",
+              "\ufeff", "selected true", '"Screen Matte" 1', "{{curve}}", "version 15", "{", '"']
+    rnd = random.Random(20240607)
+    read_back = 0
+    for _ in range(3000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randrange(1, 30)))
+        try:
+            script = parse_script(text)
+        except NkParseError as exc:
+            assert exc.line >= 1
+            continue
+        assert write_script(script) == text
+        read_back += 1
+    assert read_back > 300
