@@ -17,12 +17,13 @@ from .nk_reader import K_OTHER, K_SET, Reading
 
 __all__ = ["NkSource"]
 
+
 class NkSource:
     """``text``: the LF text parsed; ``raw``: the decoded file when it differs (CR
     line ends); ``cmds``: (kind, start, end, a, b, owner container, ...) per command."""
 
     def __init__(self, reading: Reading, raw: Optional[str], bom: bool, encoding: str,
-                 full_names: Sequence[str], written_names: Sequence[Optional[str]],
+                 names: Sequence[str], written_names: Sequence[Optional[str]],
                  reader_named: Sequence[int]) -> None:
         self.text = reading.text
         self.raw = raw
@@ -30,19 +31,10 @@ class NkSource:
         self.encoding = encoding
         self.paste = reading.paste
         self.cmds = reading.cmds
-        recs = reading.recs
-        self.nrecs = len(recs)
-        self.starts = [r.start for r in recs]
-        self.opens = [r.open for r in recs]
-        self.ends = [r.end for r in recs]
-        self.cmd_of = [r.cmd for r in recs]
-        self.classes = [r.cls for r in recs]
-        self.parents = [r.parent for r in recs]
-        self.clones = [r.clone_of for r in recs]
-        self.word_ends = {i: r.word_end for i, r in enumerate(recs) if r.word_end is not None}
-        self.full_names = list(full_names)
-        self.names = [r.name for r in recs]
-        self.written_names = list(written_names)  # as the text has them (None: no name)
+        self.recs = reading.recs  # per node: class, group, offsets, command (``Rec``)
+        self.nrecs = len(self.recs)
+        self.names = names  # the names the reader gave
+        self.written_names = written_names  # as the text has them (None: no name)
         self.reader_named = frozenset(reader_named)
         self._cr: Optional[List[int]] = None
         self._vars: Optional[Dict[int, str]] = None
@@ -108,7 +100,8 @@ class NkSource:
                                              Optional[str], List[str]]:
         """What node ``rec``'s block says, read again the reader's way (names decoded)."""
         text = self.text
-        knobs, pairs, _, _ = body_pairs(text, self.opens[rec], self.word_ends.get(rec))
+        node = self.recs[rec]
+        knobs, pairs, _, _ = body_pairs(text, node.open, node.word_end)
         return node_fields(knobs, pairs)
 
     def root_state(self, open_pos: int, end: int) -> Tuple[Dict[str, str], List[str]]:
@@ -121,7 +114,8 @@ class NkSource:
     def name_pos(self, rec: int) -> Optional[int]:
         """How many of the node's own knobs come before its ``name`` line (None: no name)."""
         text = self.text
-        _, pairs, _, _ = body_pairs(text, self.opens[rec], self.word_ends.get(rec))
+        node = self.recs[rec]
+        _, pairs, _, _ = body_pairs(text, node.open, node.word_end)
         seen: List[str] = []
         pos = None
         for key, _ in pairs:

@@ -75,9 +75,9 @@ class _Writer:
         doc = self.doc
         for n in self.script.nodes:
             rec = doc.rec_of(n.source, n.src)
-            if rec is None or rec in self.claim or doc.classes[rec] != n.node_class:
+            if rec is None or rec in self.claim or doc.recs[rec].cls != n.node_class:
                 continue
-            parent = doc.parents[rec]
+            parent = doc.recs[rec].parent
             owner = self.claim.get(parent) if parent >= 0 else None
             if (owner.full_name if owner is not None else None) != n.parent:
                 continue  # not where the text had it (its group is gone or new)
@@ -381,8 +381,8 @@ class _Writer:
             named = node.clone_of is None or not head.startswith("clone $")
             self.out.append("\n" + "\n".join(new_block(node, depth, head, named)))
             return
-        ci = doc.cmd_of[rec]
-        start, open_pos, end = doc.starts[rec], doc.opens[rec], doc.ends[rec]
+        read = doc.recs[rec]
+        ci, start, open_pos, end = read.cmd, read.start, read.open, read.end
         old_head = doc.text[start:open_pos + 1]
         knobs, _, selected, spec, user = doc.block_state(rec)
         # A clone block never names its node (Nuke numbers clones when it reads them).
@@ -403,9 +403,9 @@ class _Writer:
         """``Class {``, ``clone $C {`` (the variable bound to the original here) or the
         text's own head when that still fits."""
         doc = self.doc
-        old = doc.text[doc.starts[rec]:doc.opens[rec] + 1] if rec is not None else None
+        old = doc.text[doc.recs[rec].start:doc.recs[rec].open + 1] if rec is not None else None
         original = node.clone_of
-        was_clone = rec is not None and doc.clones[rec] >= 0  # ``clone $C {`` in the text
+        was_clone = rec is not None and doc.recs[rec].clone_of >= 0  # ``clone $C {`` in the text
         if original is not None and original in self.written:
             if was_clone:
                 m = _CLONE_HEAD.match(old)

@@ -39,17 +39,15 @@ __all__ = [
 
 
 def _assign_names(recs: List[Rec], warn: List[Tuple[int, str]]
-                  ) -> Tuple[List[Optional[str]], List[int]]:
-    """Give every record its name (``nk_names``); returns the names the text gave (None
-    where it gave none) and the records the reader named."""
+                  ) -> Tuple[List[Optional[str]], List[Optional[str]], List[int]]:
+    """Names for the records (``nk_names``): (the names, the names the text gave, None
+    where it gave none, the records the reader named)."""
     written = [rec.name for rec in recs]
     names = list(written)
     named, renamed = assign_names(names, [rec.parent for rec in recs], [rec.cls for rec in recs])
     for i, old, new in renamed:
         warn.append((recs[i].start, f"duplicate node name {old} renamed {new}"))
-    for rec, name in zip(recs, names):
-        rec.name = name
-    return written, named
+    return names, written, named
 
 
 def _lines(text: str, warnings: List[Tuple[int, str]]) -> List[str]:
@@ -66,22 +64,26 @@ def _lines(text: str, warnings: List[Tuple[int, str]]) -> List[str]:
 def _build(reading: Reading, original: str, bom: bool, encoding: str) -> Script:
     recs = reading.recs
     warnings = list(reading.warnings)
-    written, named = _assign_names(recs, warnings)
-    full: List[str] = []
-    for rec in recs:
-        full.append(rec.name if rec.parent < 0 else f"{full[rec.parent]}.{rec.name}")
+    names, written, named = _assign_names(recs, warnings)
     text = reading.text
     source = NkSource(reading, original if original != text else None, bom, encoding,
-                      full, written, named)
+                      names, written, named)
     forced = reading.force_container
     leaves = reading.force_leaf
+    full: List[str] = []
     nodes = []
     for i, rec in enumerate(recs):
+        # Inputs, parents and clone originals always come earlier in the text.
+        parent = rec.parent
+        name = names[i] or ""
+        full.append(name if parent < 0 else f"{full[parent]}.{name}")
         inputs = [full[j] if j >= 0 else (PASTE_INPUT if j == PASTE else None)
                   for j in rec.inputs]
-        container = True if rec.start in forced else False if rec.start in leaves else None
-        nodes.append(Node(rec.name or "", rec.cls, rec.knobs, inputs,
-                          full[rec.parent] if rec.parent >= 0 else None, rec.selected,
+        container = None
+        if forced or leaves:
+            container = True if rec.start in forced else False if rec.start in leaves else None
+        nodes.append(Node(name, rec.cls, rec.knobs, inputs,
+                          full[parent] if parent >= 0 else None, rec.selected,
                           rec.user, rec.spec,
                           full[rec.clone_of] if rec.clone_of >= 0 else None,
                           rec.clone_header, None, container, source, i))
