@@ -2,9 +2,7 @@
 
 Run on demand (not part of the test suite): ``python benchmarks/bench_nk_reader.py``.
 Reports ratios against baselines timed in the same run, in interleaved rounds
-(median and range), because the machines are shared and noisy; within a round each
-case is the best of a few back-to-back runs, so a burst of load on a shared machine
-does not land on one side of a ratio only:
+(median and range), because the machines are shared and noisy:
 
 * linear: parse time per MB of a 20 MB comp against a 1 MB one (1.0x is linear);
 * against split: parse time against a plain ``str.split()`` of the same text;
@@ -63,13 +61,10 @@ def unnamed_clones(count: int) -> str:
     return head + clone * count
 
 
-def timed(fn: Callable[[], object], repeat: int = 1) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def summary(values: List[float]) -> str:
@@ -78,7 +73,7 @@ def summary(values: List[float]) -> str:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (>= 5)")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (>= 5)")
     parser.add_argument("--large", type=float, default=20.0, help="size of the large comp, MB")
     args = parser.parse_args(argv)
     small_text, large_text = comp(1.0), comp(args.large)
@@ -90,12 +85,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                                        ("small", "large", "split_small", "split_large",
                                         "c10", "c20")}
     for _ in range(max(args.rounds, 5)):
-        samples["small"].append(timed(lambda: parse_script(small_text), 3))
-        samples["split_small"].append(timed(small_text.split, 3))
-        samples["large"].append(timed(lambda: parse_script(large_text), 2))
-        samples["split_large"].append(timed(large_text.split, 2))
-        samples["c10"].append(timed(lambda: parse_script(clones_10k), 2))
-        samples["c20"].append(timed(lambda: parse_script(clones_20k), 2))
+        samples["small"].append(timed(lambda: parse_script(small_text)))
+        samples["split_small"].append(timed(small_text.split))
+        samples["large"].append(timed(lambda: parse_script(large_text)))
+        samples["split_large"].append(timed(large_text.split))
+        samples["c10"].append(timed(lambda: parse_script(clones_10k)))
+        samples["c20"].append(timed(lambda: parse_script(clones_20k)))
     rounds = range(len(samples["small"]))
     linear = [(samples["large"][i] / large_mb) / (samples["small"][i] / small_mb) for i in rounds]
     split_small = [samples["small"][i] / samples["split_small"][i] for i in rounds]

@@ -57,6 +57,7 @@ _HEAD = re.compile(
 _LINE_REST = re.compile(r"[ \t\r\f\v]*(?:\n|\Z)")
 _close_line = CLOSE_LINE.search
 _knob_pairs = KNOB_PAIRS.findall
+_SPECIAL = re.compile(r'["{}\[\]\\]')
 _SPACE = re.compile(r"[ \t\r\f\v]*")
 _CLASS_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _STACK_REF = re.compile(r"^\[\s*stack\s+(\d+)\s*\]$")
@@ -285,7 +286,13 @@ class Reading:
             m = _close_line(text, open_pos)
             if m is not None:
                 end = m.end()
-                pairs = _knob_pairs(text, open_pos + 1, end - 1)
+                body = text[open_pos + 1:end - 1]
+                words = None if _SPECIAL.search(body) else body.split()
+                if words is not None and len(words) % 2 == 0:
+                    # No quote, brace, bracket or backslash: every word is bare.
+                    pairs = list(zip(words[::2], words[1::2]))
+                else:
+                    pairs = _knob_pairs(text, open_pos + 1, end - 1)
                 knobs = dict(pairs)
                 if "" in knobs:
                     knobs = None
