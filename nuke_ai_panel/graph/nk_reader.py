@@ -120,6 +120,10 @@ class Reading:
         self.force_container = force_container
         self.force_leaf = force_leaf
         self.recs: List[Rec] = []
+        # Per record, gathered while it is read (naming needs only these).
+        self.names: List[Optional[str]] = []
+        self.parents: List[int] = []
+        self.classes: List[str] = []
         self.cmds: List[tuple] = []
         self.root: Dict[str, str] = {}
         self.root_user: List[str] = []
@@ -341,6 +345,9 @@ class Reading:
         if self._pending:
             self.anchor(index, parent)
         recs.append(rec)
+        self.names.append(name)
+        self.parents.append(parent)
+        self.classes.append(cls)
         stack.append(index)
         cmds.append((K_NODE, start, end, index, None, parent))
         if clone_var is None and (cls in CONTAINER_CLASSES or start in self.force_container) \

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 from .nk_lexer import NkParseError
 from .nk_model import PASTE_INPUT, ROOT_ANCHOR, Directive, Node, Script
 from .nk_names import assign_names
-from .nk_reader import PASTE, Reading, Rec, read
+from .nk_reader import PASTE, Reading, read
 from .nk_root import root_info_from_knobs
 from .nk_source import NkSource
 from .nk_writer import script_bytes, write_script
@@ -38,15 +38,15 @@ __all__ = [
 ]
 
 
-def _assign_names(recs: List[Rec], warn: List[Tuple[int, str]]
+def _assign_names(reading: Reading, warn: List[Tuple[int, str]]
                   ) -> Tuple[List[Optional[str]], List[Optional[str]], List[int]]:
     """Names for the records (``nk_names``): (the names, the names the text gave, None
     where it gave none, the records the reader named)."""
-    written = [rec.name for rec in recs]
+    written = reading.names
     names = list(written)
-    named, renamed = assign_names(names, [rec.parent for rec in recs], [rec.cls for rec in recs])
+    named, renamed = assign_names(names, reading.parents, reading.classes)
     for i, old, new in renamed:
-        warn.append((recs[i].start, f"duplicate node name {old} renamed {new}"))
+        warn.append((reading.recs[i].start, f"duplicate node name {old} renamed {new}"))
     return names, written, named
 
 
@@ -64,7 +64,7 @@ def _lines(text: str, warnings: List[Tuple[int, str]]) -> List[str]:
 def _build(reading: Reading, original: str, bom: bool, encoding: str) -> Script:
     recs = reading.recs
     warnings = list(reading.warnings)
-    names, written, named = _assign_names(recs, warnings)
+    names, written, named = _assign_names(reading, warnings)
     text = reading.text
     source = NkSource(reading, original if original != text else None, bom, encoding,
                       names, written, named)
