@@ -64,7 +64,8 @@ _STACK_REF = re.compile(r"^\[\s*stack\s+(\d+)\s*\]$")
 
 
 class Rec:
-    """One node as read; ``inputs`` hold record indexes, ``EMPTY`` or ``PASTE``;
+    """One node as read; ``inputs`` hold record indexes, ``EMPTY`` or ``PASTE`` (until
+    ``nkscript`` turns the list into the node's input names);
     ``start``/``open``/``end``: offsets of its head, ``{`` and end; ``cmd``: its command."""
 
     __slots__ = ("cls", "knobs", "name", "parent", "inputs", "selected", "user", "spec",

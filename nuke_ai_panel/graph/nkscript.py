@@ -77,12 +77,10 @@ def _build(reading: Reading, original: str, bom: bool, encoding: str) -> Script:
         parent = rec.parent
         name = names[i] or ""
         full.append(name if parent < 0 else f"{full[parent]}.{name}")
-        ins = rec.inputs
-        if len(ins) == 1:
-            j = ins[0]
-            inputs = [full[j] if j >= 0 else (PASTE_INPUT if j == PASTE else None)]
-        else:
-            inputs = [full[j] if j >= 0 else (PASTE_INPUT if j == PASTE else None) for j in ins]
+        # The record's list of input indexes becomes the node's list of names.
+        inputs = rec.inputs
+        for k, j in enumerate(inputs):
+            inputs[k] = full[j] if j >= 0 else (PASTE_INPUT if j == PASTE else None)
         container = None
         if forced or leaves:
             container = True if rec.start in forced else False if rec.start in leaves else None
