@@ -8,9 +8,11 @@ that follows is fed by the container. Anything else (``version``, comments,
 ``add_layer``, unknown commands) is kept verbatim.
 
 Speed: one regex recognises each command head, and a node body is split into
-(knob, value) pairs by one ``findall`` call; only bodies that call doesn't tile
-exactly (deep nesting, odd quoting) go through the word scanner. Offsets, not line
-numbers, are kept; a line is counted only for a warning or an error.
+(knob, value) pairs by ``str.split`` when it holds no quote, brace, bracket or
+backslash, else by one ``findall`` call; only bodies that call doesn't tile exactly
+(deep nesting, odd quoting) go through the word scanner. Offsets, not line numbers,
+are kept; a line is counted only for a warning or an error. Naming needs only the
+names, groups and classes gathered as each node is read.
 
 Containers are paired with their ``end_group`` by indentation when it disagrees
 with the class: Nuke writes a container's members one space deeper than the
