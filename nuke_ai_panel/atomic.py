@@ -4,31 +4,43 @@ A write goes to a temporary file in the same directory, is flushed to disk and t
 the target, so a crash or a full disk leaves either the old file or the new one, never half of
 each. A file that cannot be understood is renamed aside (never deleted, never overwritten) so the
 user keeps it for inspection and the panel starts with defaults instead of failing.
+
+Permissions: a file being replaced keeps its own. A new file is either private (0600: the
+panel's own data under the user directory, config and conversation history, which may quote
+a studio's scripts) or, for what the artist saves to share (scripts, exported Markdown), made
+with the user's normal permissions, as any program's ``open()`` would (0666 less the umask).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import stat
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Optional, Tuple, Type, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-
-def atomic_write_text(path: PathLike, text: str, encoding: str = "utf-8") -> None:
-    """Replace ``path`` with ``text`` in one step; the parent directory is created if needed."""
-    atomic_write_bytes(path, text.encode(encoding))
+_PRIVATE = 0o600
+_SHARED = 0o666  # the umask takes away what the user does not hand out
 
 
-def atomic_write_bytes(path: PathLike, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step; the parent directory is created if needed."""
+def atomic_write_bytes(path: PathLike, data: bytes, *, private: bool = True) -> None:
+    """Replace ``path`` with ``data`` in one step; the parent directory is created if
+    needed. ``private``: a new file is 0600, else it gets the user's umask. An existing
+    file keeps its permission bits either way. Raises OSError."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp_name = _temporary(target, _PRIVATE if private else _SHARED)
     try:
+        try:
+            existing = stat.S_IMODE(os.stat(target).st_mode)
+        except OSError:
+            existing = None
+        if existing is not None:
+            os.chmod(tmp_name, existing)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -41,6 +53,24 @@ def atomic_write_bytes(path: PathLike, data: bytes) -> None:
             pass
         raise
     _fsync_dir(target.parent)
+
+
+def atomic_write_text(path: PathLike, text: str, encoding: str = "utf-8", *,
+                      private: bool = True) -> None:
+    """``text`` encoded and written with :func:`atomic_write_bytes` (line ends as given)."""
+    atomic_write_bytes(path, text.encode(encoding), private=private)
+
+
+def _temporary(target: Path, mode: int) -> Tuple[int, str]:
+    """A new file next to ``target``, opened for writing with ``mode`` (before umask)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = str(target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+        try:
+            return os.open(name, flags, mode), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {target}")
 
 
 def atomic_write_json(path: PathLike, data: Any) -> None:

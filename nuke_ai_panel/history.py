@@ -302,7 +302,7 @@ def early_note(message: HistoryMessage) -> str:
 
 def export_markdown(conv: Conversation, path: Path) -> Path:
     target = Path(path)
-    atomic_write_text(target, to_markdown(conv))
+    atomic_write_text(target, to_markdown(conv), private=False)
     return target
 
 

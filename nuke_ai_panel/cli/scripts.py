@@ -1,10 +1,12 @@
 """``python -m nuke_ai_panel graph`` and ``explain``: the node-graph helpers without Nuke.
 
 ``graph`` prints a .nk file's graph as the in-memory host reads it (``--json``: the
-DESIGN section 7 document); ``explain`` runs the ``/explain`` helper on the file as a helper
-turn of a chat session and streams the answer like ``chat``. Both read the file through
-:class:`ScriptHost`, so what they show is exactly what the panel's standalone host would
-send. ``lint`` (:mod:`.lint`) reads its file with :func:`read_text` too.
+DESIGN section 7 document; ``--nk``: the script as the host would save it, as bytes, so
+an unedited file comes out byte for byte, CRLF line ends included); ``explain`` runs the
+``/explain`` helper on the file as a helper turn of a chat session and streams the answer
+like ``chat``. Both read the file through :class:`ScriptHost`, so what they show is exactly
+what the panel's standalone host would send. ``lint`` (:mod:`.lint`) reads its file with
+:func:`read_text` too.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, List, Optional, Sequence, TextIO
 
 from .. import errors
 from ..graph.nk_lexer import NkParseError
-from ..graph.nkscript import graph_json, parse_script
+from ..graph.nkscript import decode_script_bytes, graph_json, parse_script
 from ..graph.script_host import ScriptHost
 from .chat import add_provider_options
 from .common import (EXIT_OK, EXIT_USAGE, CliError, add_json, require_model, resolve_settings,
@@ -30,7 +32,10 @@ _READ_HINT = "Pass the path of a Nuke script saved as text (.nk)."
 def add_parsers(sub: Any) -> None:
     graph = sub.add_parser("graph", help="print the node graph of a .nk script")
     graph.add_argument("file", metavar="FILE.nk")
-    graph.add_argument("--json", action="store_true")
+    form = graph.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="the DESIGN section 7 document")
+    form.add_argument("--nk", action="store_true",
+                      help="print the script as the in-memory host would save it")
     graph.set_defaults(run=graph_command)
 
     explain = sub.add_parser("explain", help="the /explain helper on a .nk script")
@@ -47,6 +52,12 @@ def read_text(path: str, stdin: Optional[TextIO] = None) -> str:
     (config, exit 2) when it cannot be read or is not text."""
     if path == "-" and stdin is not None:
         return stdin.read()
+    return decode_script_bytes(read_bytes(path))[0]
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of a .nk file; CliError (config, exit 2) when it cannot be read or is not
+    text."""
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -62,17 +73,15 @@ def read_text(path: str, stdin: Optional[TextIO] = None) -> str:
     if b"\x00" in data:
         raise CliError(EXIT_USAGE, errors.CONFIG, f"{path} is not a text file",
                        "Nuke scripts are text; binary files cannot be read.")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    return data
 
 
 def read_host(path: str) -> ScriptHost:
-    """The in-memory host for a .nk file; CliError (config, exit 2) when it cannot be read."""
-    text = read_text(path)
+    """The in-memory host for a .nk file, keeping its bytes' encoding so it saves back byte
+    for byte; CliError (config, exit 2) when it cannot be read."""
+    text, encoding = decode_script_bytes(read_bytes(path))
     try:
-        script = parse_script(text)
+        script = parse_script(text, encoding=encoding)
     except NkParseError as exc:
         raise CliError(EXIT_USAGE, errors.CONFIG, f"{path} is not a readable Nuke script: {exc}",
                        "Open it in Nuke and save it again, or check it was not cut short."
@@ -85,7 +94,21 @@ def read_host(path: str) -> ScriptHost:
 
 
 def graph_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Print the graph (table, ``--json``) or the script as saved (``--nk``) on ``out``;
+    what the reader had to guess or fix (duplicate names...) goes to ``err`` as warnings."""
     host = read_host(args.file)
+    for warning in host.script.warnings:
+        err.write(f"warning: {args.file}: {warning}\n")
+    if args.nk:
+        data = host.to_bytes()
+        buffer = getattr(out, "buffer", None)
+        if buffer is None:
+            out.write(data.decode(host.script.source.encoding if host.script.source else "utf-8"))
+        else:
+            out.flush()
+            buffer.write(data)
+            buffer.flush()
+        return EXIT_OK
     document = graph_json(host.script)
     if args.json:
         out.write(json.dumps(document, indent=2) + "\n")

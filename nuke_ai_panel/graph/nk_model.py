@@ -4,6 +4,9 @@ Names follow Nuke: ``Node.name`` is the short name, ``Node.parent`` the full nam
 the enclosing group (``"Group1.Inner"``), and every reference between nodes
 (``inputs``, ``clone_of``) is a full name so lookups never depend on context.
 Knob values stay as the raw words of the file so writing them back is lossless.
+A script read from text keeps that text (``Script.source``) and each node and
+directive its place in it (``source``, ``src``), so the writer can reuse what did not
+change.
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Any, Dict, Iterable, List, Optional, Set
 
-from .nk_lexer import split_words
+from .nk_lexer import decode_value, split_words
 
 __all__ = [
     "GROUP_CLASSES",
@@ -30,7 +33,8 @@ __all__ = [
     "user_knob_name",
 ]
 
-GROUP_CLASSES = frozenset({"Group", "Gizmo"})
+# Classes Nuke writes with their members inline, up to ``end_group``.
+GROUP_CLASSES = frozenset({"Group", "Gizmo", "LiveGroup", "VariableGroup"})
 PASTE_INPUT = "$cut_paste_input"
 ROOT_ANCHOR = ""
 
@@ -50,7 +54,8 @@ def parent_of(full_name: str) -> Optional[str]:
 
 
 def name_base(name_or_class: str) -> str:
-    """The stem Nuke numbers from: ``Merge2`` -> ``Merge``, ``Blur12`` -> ``Blur``."""
+    """The stem Nuke numbers from: ``Merge2`` -> ``Merge``, ``Blur12`` -> ``Blur``,
+    ``OFXuk.co.thefoundry.keylight.keylight_v201`` -> ``Keylight``."""
     base = name_or_class.rsplit(".", 1)[-1]
     base = re.sub(r"_v\d+$", "", base)
     base = re.sub(r"\d+$", "", base)
@@ -72,14 +77,19 @@ def unique_name(wanted: str, taken: Set[str], from_class: bool = False) -> str:
 
 
 def user_knob_name(definition: str) -> Optional[str]:
-    """The knob name an ``addUserKnob {type name ...}`` definition declares (raw word)."""
+    """The knob name an ``addUserKnob {type name ...}`` definition declares (decoded:
+    ``{1 "Screen Matte"}`` declares ``Screen Matte``)."""
     inner = definition[1:-1] if definition.startswith("{") and definition.endswith("}") else definition
     words = split_words(inner)
-    return words[1].raw if len(words) > 1 else None
+    return decode_value(words[1].raw) if len(words) > 1 else None
 
 
 @dataclass
 class Node:
+    """One node. ``knobs`` maps knob names to raw .nk text; ``inputs`` are full names
+    (None: not connected; ``PASTE_INPUT``: the paste target); ``container`` overrides
+    the class's own answer to "are members written inline" (None: by class)."""
+
     name: str
     node_class: str
     knobs: Dict[str, str] = field(default_factory=dict)
@@ -91,6 +101,10 @@ class Node:
     clone_of: Optional[str] = None
     clone_header: Optional[str] = None
     name_pos: Optional[int] = None
+    container: Optional[bool] = None
+    # Where the node was read: the ``NkSource`` and its record there (None: made in memory).
+    source: Any = field(default=None, compare=False, repr=False)
+    src: Optional[int] = field(default=None, compare=False, repr=False)
 
     @property
     def full_name(self) -> str:
@@ -98,6 +112,8 @@ class Node:
 
     @property
     def is_group(self) -> bool:
+        if self.container is not None:
+            return self.container
         return self.node_class in GROUP_CLASSES
 
     def user_knob_names(self) -> List[str]:
@@ -118,16 +134,22 @@ class Directive:
     text: str
     before: Optional[str]
     parent: Optional[str] = None
+    source: Any = field(default=None, compare=False, repr=False)
+    src: Optional[int] = field(default=None, compare=False, repr=False)
 
 
 @dataclass
 class Script:
+    """A parsed script: Root knobs (raw), nodes in script order, directives kept
+    verbatim, reader warnings, and (when read from text) the source it came from."""
+
     root: Dict[str, str] = field(default_factory=dict)
     nodes: List[Node] = field(default_factory=list)
     directives: List[Directive] = field(default_factory=list)
     root_user_knobs: List[str] = field(default_factory=list)
     has_root: bool = False
     warnings: List[str] = field(default_factory=list)
+    source: Any = field(default=None, compare=False, repr=False)
 
     def index(self) -> Dict[str, Node]:
         return {n.full_name: n for n in self.nodes}

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
-import tempfile
 import threading
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from ..atomic import atomic_write_bytes
 from .host import HostError, NodeError, NodeInfo, NodeKnobs, RunResult, ViewerFrame
 from .nk_lexer import NkParseError, decode_value
 from .nk_model import (
@@ -28,7 +27,7 @@ from .nk_model import (
 )
 from .nk_root import root_info_from_knobs
 from .nk_values import expression_raw, to_raw
-from .nk_writer import extract_nodes, write_script
+from .nk_writer import extract_nodes, script_bytes, write_script
 from .nkscript import load_script, parse_script
 from .run_code import MODEL_CODE_FILENAME, model_traceback, run_in_undo
 
@@ -222,25 +221,23 @@ class ScriptHost:
             return write_script(extract_nodes(self._script, names), snippet=True)
 
     def to_text(self) -> str:
+        """The script as .nk text: the text it was read from wherever nothing changed."""
         with self._lock:
             return write_script(self._script)
 
+    def to_bytes(self) -> bytes:
+        """``to_text`` encoded the way the file was (UTF-8, or Latin-1 for old files)."""
+        with self._lock:
+            return script_bytes(self._script)
+
     def save(self, path: Optional[str] = None) -> str:
-        """Write the script as .nk (atomically: temp file then rename)."""
+        """Write the script as .nk, atomically (temp file then rename). A new file gets
+        the user's normal permissions (umask), so the farm and team-mates can read it; a
+        file being overwritten keeps its own. Raises HostError or OSError."""
         target = path or self.path
         if not target:
             raise HostError("no file name to save to")
-        text = self.to_text()
-        folder = os.path.dirname(os.path.abspath(target))
-        fd, tmp = tempfile.mkstemp(prefix=".nk-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write_bytes(target, self.to_bytes(), private=False)
         self.path = target
         return target
 
@@ -387,6 +384,8 @@ class ScriptHost:
             self.touch()
 
     def _reaches(self, start: str, target: str) -> bool:
+        """Whether ``start`` depends on ``target``: through inputs, or through a clone
+        original (written before its clones, so it cannot take input from them)."""
         index = self._script.index()
         seen = set()
         todo = [start]
@@ -397,7 +396,10 @@ class ScriptHost:
             if name in seen or name not in index:
                 continue
             seen.add(name)
-            todo.extend(i for i in index[name].inputs if i and i != PASTE_INPUT)
+            node = index[name]
+            todo.extend(i for i in node.inputs if i and i != PASTE_INPUT)
+            if node.clone_of:
+                todo.append(node.clone_of)
         return False
 
     def paste_script(

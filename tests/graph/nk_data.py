@@ -15,6 +15,8 @@ REAL_FILES = (
     "encryptomatte.gizmo",
     "gamutcompress_toolset.nk",
     "log2shaper_toolset.nk",
+    "bm_camerashake.gizmo",
+    "cloudtastic_toolset.nk",
 )
 ALL_FILES = REAL_FILES + ("handwritten_edge_cases.nk",)
 

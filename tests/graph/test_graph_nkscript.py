@@ -258,3 +258,95 @@ def test_writer_handles_long_reversed_chains_and_loops():
     loop = Script(nodes=[Node("A", "Blur", {}, ["B"]), Node("B", "Blur", {}, ["A"])])
     again = parse_script(write_script(loop))
     assert again.node("A").inputs == ["B"] and again.node("B").inputs == [None]
+
+
+# -- containers (issue 7, class 6) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", ["LiveGroup", "VariableGroup", "Group", "Gizmo"])
+def test_containers_hold_their_members_up_to_end_group(cls):
+    text = (f"{cls} {{ name {cls}1 }}\nInput {{}}\nGrade {{}}\nOutput {{}}\nend_group\n"
+            "Blur { name After }\n")
+    script = parse_script(text)
+    index = script.index()
+    assert index[f"{cls}1.Grade1"].parent == f"{cls}1"
+    assert index[f"{cls}1.Grade1"].inputs == [f"{cls}1.Input1"]
+    assert index["After"].inputs == [f"{cls}1"] and index["After"].parent is None
+    assert not script.warnings
+    assert write_script(script) == text
+    script.node("After").knobs["size"] = "3"
+    again = parse_script(write_script(script))
+    assert [n.full_name for n in again.nodes] == [n.full_name for n in script.nodes]
+    assert "end_group" in write_script(script)
+
+
+def test_a_published_livegroup_without_members_is_a_plain_node():
+    text = ("Read {\n inputs 0\n name R\n}\nLiveGroup {\n file /shots/lg.nk\n published true\n"
+            " name LG\n}\nBlur {\n name After\n}\n")
+    script = parse_script(text)
+    assert [(n.full_name, n.inputs, n.is_group) for n in script.nodes] == [
+        ("R", [], False), ("LG", ["R"], False), ("After", ["LG"], False)]
+    assert script.warnings == [
+        "line 5: LiveGroup LG has no end_group and no indented members: read as a node "
+        "without members"]
+    assert write_script(script) == text
+
+
+def test_end_group_closing_an_unknown_container_class_is_recovered_by_indentation():
+    text = ("Read {\n inputs 0\n name R\n}\nStudioContainer {\n name C1\n}\n Input {\n  inputs 0\n"
+            "  name Input1\n }\n Blur {\n  name Inner\n }\n Output {\n  name Output1\n }\n"
+            "end_group\nGrade {\n name After\n}\n")
+    script = parse_script(text)
+    index = script.index()
+    assert index["C1"].is_group and index["C1.Inner"].inputs == ["C1.Input1"]
+    assert index["After"].inputs == ["C1"]
+    assert script.warnings == [
+        "line 5: end_group on line 18 closes StudioContainer C1, a class not known as a "
+        "container: its members were read inside it"]
+    assert write_script(script) == text
+    nested = text.replace("Read {", "Group {\n name Outer\n}\n Read {", 1)
+    nested = "".join((" " + line if line and i > 2 else line) + "\n"
+                     for i, line in enumerate(nested.split("\n")[:-1])) + "end_group\n"
+    inner = parse_script(nested)
+    assert inner.node("Outer.C1.Inner").parent == "Outer.C1"
+    assert inner.node("Outer.After").inputs == ["Outer.C1"]
+
+
+# -- names (issue 7, class 6) -------------------------------------------------------------
+
+
+def test_a_duplicate_name_never_takes_a_name_used_later_in_the_script():
+    text = ("StickyNote { name StickyNote3 }\nStickyNote { name StickyNote3 }\n"
+            "StickyNote { name StickyNote1 size 7 }\nBlur { size {{StickyNote1.size}} }\n")
+    script = parse_script(text)
+    assert [n.name for n in script.nodes] == ["StickyNote3", "StickyNote2", "StickyNote1", "Blur1"]
+    assert script.node("StickyNote1").knobs == {"size": "7"}
+    assert script.warnings == ["line 2: duplicate node name StickyNote3 renamed StickyNote2"]
+    assert write_script(script) == text
+
+
+def test_unnamed_nodes_are_named_linearly_and_skip_names_used_anywhere():
+    count = 20000
+    text = "Blur {\n inputs 0\n name Blur1\n}\nset Csrc [stack 0]\n" + "clone $Csrc {\n}\n" * count
+    text += "Blur {\n name Blur5\n}\n"
+    names = [n.name for n in parse_script(text).nodes]
+    assert names[:5] == ["Blur1", "Blur2", "Blur3", "Blur4", "Blur6"]
+    assert names[-2] == f"Blur{count + 2}" and names[-1] == "Blur5"
+    assert len(set(names)) == len(names) == count + 2
+
+
+# -- knob names -----------------------------------------------------------------------
+
+
+def test_knob_names_with_spaces_are_decoded_and_written_back_as_read():
+    text = ('OFXuk.co.thefoundry.keylight.keylight_v201 {\n "Screen Matte" 1\n'
+            ' "screen colour" {0 1 0}\n name Keylight1\n}\n')
+    script = parse_script(text)
+    assert graph_json(script)["nodes"][0]["knobs"] == {"Screen Matte": "1",
+                                                       "screen colour": "{0 1 0}"}
+    assert write_script(script) == text
+    script.node("Keylight1").knobs["Screen Matte"] = "0"
+    script.node("Keylight1").knobs["despill bias"] = "{0.5 0.5 0.5}"
+    out = write_script(script)
+    assert ' "Screen Matte" 0\n' in out and ' "despill bias" {0.5 0.5 0.5}\n' in out
+    assert parse_script(out).node("Keylight1").knobs["Screen Matte"] == "0"
