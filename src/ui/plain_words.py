@@ -1,0 +1,94 @@
+"""Plain words for the GUI: the one table from error kinds to what an artist reads, and the
+rewrites that keep command-line advice and internal names out of the panel and dialogs.
+
+The core speaks to every front end at once: its messages and hints may name a command-line
+flag (``--base-url``) or say "in Settings" even when the artist is already in the settings
+dialog. The GUI passes every such text through :func:`for_gui` before showing it, and shows
+:func:`kind_words` where the command line prints the kind id (DESIGN section 4 keeps the ids
+themselves for the command line, logs and tests). Qt-free, so it is tested without Qt.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Optional
+
+from nuke_ai_panel import errors
+
+__all__ = ["KIND_WORDS", "NOT_SET_UP", "for_gui", "kind_words", "names_settings",
+           "is_not_set_up", "retry_reason"]
+
+#: Error kind -> a few plain words, for the status line, the test results and the banners.
+KIND_WORDS: Dict[str, str] = {
+    errors.CONNECT: "could not connect",
+    errors.CONNECT_TIMEOUT: "connecting took too long",
+    errors.FIRST_TOKEN_TIMEOUT: "no answer in time",
+    errors.IDLE_TIMEOUT: "the answer stalled",
+    errors.AUTH: "key refused",
+    errors.RATE_LIMIT: "too many requests",
+    errors.MODEL_NOT_FOUND: "model not found",
+    errors.BAD_REQUEST: "request refused",
+    errors.SERVER: "server error",
+    errors.STREAM: "the server reported an error",
+    errors.TRUNCATED: "the answer broke off",
+    errors.PROTOCOL: "unreadable reply",
+    errors.CANCELLED: "stopped",
+    errors.CONFIG: "not set up",
+    errors.BLOCKED: "blocked by the provider",
+    errors.EMPTY: "no answer",
+}
+NOT_SET_UP = KIND_WORDS[errors.CONFIG]
+
+# Command-line advice inside core hints, and what the GUI says instead (or nothing).
+_CLI_REWRITES = (
+    (re.compile(r",? or pass --[a-z][a-z-]*(?: [A-Z_]+)?"), ""),
+    (re.compile(r" \(--max-tokens on the command line, or ([^)]*)\)"), r" (\1)"),
+    (re.compile(r" \(or the variable named with --api-key-env\)"), ""),
+    (re.compile(r" \(?--[a-z][a-z-]*(?: [A-Z_]+)?\)?"), ""),
+)
+# Internal setting names the core may quote, and their labels in the settings dialog.
+_SETTING_NAMES = {
+    "allow_code_execution": "Run code from the assistant",
+    "history_enabled": "Save conversations",
+}
+_IN_SETTINGS = re.compile(r"\b(?:in|from) Settings\b")
+_KIND_PREFIX = re.compile(r"^(%s): " % "|".join(sorted(errors.KINDS, key=len, reverse=True)))
+# What Config.resolve says when a provider is only missing its key, URL or key variable.
+_MISSING = re.compile(r"^(No API key for |No base URL is set for |\S+ is not set \(it should hold)")
+
+
+def kind_words(kind: str) -> str:
+    """``first_token_timeout`` -> ``no answer in time``; an unknown kind reads as spaces."""
+    return KIND_WORDS.get(kind, kind.replace("_", " "))
+
+
+def retry_reason(reason: str) -> str:
+    """A retry's reason (an HTTP status such as ``HTTP 429``, or an error kind) in plain words."""
+    return KIND_WORDS.get(reason, reason.replace("_", " "))
+
+
+def for_gui(text: str, inside_settings: bool = False) -> str:
+    """``text`` (a core message or hint) as the GUI shows it: no command-line flag, no
+    internal setting name, no leading ``kind:``; ``inside_settings`` turns "in Settings"
+    into "above" (the artist is already there)."""
+    out = _KIND_PREFIX.sub("", text)
+    for pattern, replacement in _CLI_REWRITES:
+        out = pattern.sub(replacement, out)
+    for name, label in _SETTING_NAMES.items():
+        out = out.replace(f"({name})", f"(Settings: {label})").replace(name, label)
+    if inside_settings:
+        out = _IN_SETTINGS.sub("above", out).replace("(Settings: ", "(")
+    out = re.sub(r"\s+([.,;)])", r"\1", out)
+    return re.sub(r" {2,}", " ", out).strip()
+
+
+def names_settings(*texts: str) -> bool:
+    """Does any of ``texts`` send the artist to Settings (so its banner needs the button)?"""
+    return any("Settings" in text for text in texts if text)
+
+
+def is_not_set_up(kind: Optional[str], message: str = "") -> bool:
+    """A ``config`` error that only says a key, a URL or a key variable is missing: the
+    provider is *not set up*, which is not a failure. (The core's own verdict replaces this
+    test when it lands; until then this is the one place that decides it.)"""
+    return kind == errors.CONFIG and bool(_MISSING.match(message or ""))
