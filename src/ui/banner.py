@@ -22,6 +22,8 @@ ERROR_STYLE = ("QFrame#errorBanner { background-color: #4a2626; border: 1px soli
 NOTICE_STYLE = ("QFrame#noticeBar { background-color: #3d3824; border: 1px solid #6b603a; "
                 "border-radius: 3px; }")
 MAX_NOTICES = 4
+#: Error kinds whose fix is in Settings (a key, a URL, a server that cannot be reached).
+SETTINGS_KINDS = ("config", "auth", "connect", "connect_timeout", "protocol")
 DETAILS, LESS = "Details", "Less"
 
 
@@ -122,7 +124,7 @@ class ErrorBanner(_OneLineBar):
     def show_error(self, kind: str, message: str, hint: str = "", retry: bool = False,
                    settings: bool = False) -> None:
         """Show ``message`` and ``hint`` (in plain words); Open Settings appears when
-        ``settings`` or when the words name Settings."""
+        ``settings``, for the kinds Settings can fix, and whenever the words name Settings."""
         self.kind = kind
         message, hint = for_gui(message), for_gui(hint)
         self.message_label.setText(message)
@@ -130,7 +132,8 @@ class ErrorBanner(_OneLineBar):
         self.hint_label.setVisible(bool(hint))
         self.summary_label.setText(f"{message} \u2014 {hint}" if hint else message)
         self.retry_button.setVisible(retry)
-        self.settings_button.setVisible(settings or names_settings(message, hint))
+        self.settings_button.setVisible(settings or kind in SETTINGS_KINDS
+                                        or names_settings(message, hint))
         self._collapse()
         self.show()
 

@@ -37,9 +37,6 @@ log = get_logger("ui")
 
 CommandHandler = Callable[["ChatPanel", str], Any]
 STATUS_INTERVAL = 0.25
-SETTINGS_KINDS = ("config", "auth", "connect", "connect_timeout", "protocol")
-EDITING = ("editing your last prompt: Send replaces it and its answer; Esc leaves them as "
-           "they were")
 
 
 class ChatPanel(QtWidgets.QWidget):
@@ -142,8 +139,7 @@ class ChatPanel(QtWidgets.QWidget):
         """The error banner (in plain words, with Open Settings when it names Settings);
         ``about_provider`` errors go away when the provider changes."""
         self._provider_banner = about_provider
-        self.errors.show_error(kind, message, hint, retry=retry,
-                               settings=kind in SETTINGS_KINDS)
+        self.errors.show_error(kind, message, hint, retry=retry)
 
     def clear_provider_error(self) -> None:
         if self._provider_banner:
@@ -219,7 +215,7 @@ class ChatPanel(QtWidgets.QWidget):
         self.prompt.remember(self.prompt.toPlainText())
         self.prefill(last)
         self._replacing = True
-        self.set_status(EDITING)
+        self.set_status(status.EDITING)
         return True
 
     def retry(self) -> bool:
@@ -302,11 +298,11 @@ class ChatPanel(QtWidgets.QWidget):
 
     def _update_buttons(self) -> None:
         busy = self.streaming
-        self.send_button.setEnabled(not busy)
         self.stop_button.setEnabled(busy)
-        for widget in (self.new_chat_button, self.history_combo, self.bar.delete_button,
-                       self.errors.retry_button, self.edit_last_button):
+        for widget in (self.send_button, self.new_chat_button, self.history_combo,
+                       self.bar.delete_button, self.errors.retry_button):
             widget.setEnabled(not busy)
+        self.edit_last_button.setEnabled(not busy and self.session.last_prompt() is not None)
 
     # -- conversations --------------------------------------------------------------------------
 
@@ -330,6 +326,7 @@ class ChatPanel(QtWidgets.QWidget):
             self.set_model(conv.model)
         self.set_status(f"opened \u201c{conv.title}\u201d")
         self.history_combo.setCurrentIndex(0)
+        self._update_buttons()
         return True
 
     def new_chat(self) -> bool:
@@ -343,6 +340,7 @@ class ChatPanel(QtWidgets.QWidget):
         self.transcript.clear_transcript()
         self.errors.clear()
         self.set_status("")
+        self._update_buttons()
         self.prompt.setFocus()
 
     def delete_conversation(self) -> bool:

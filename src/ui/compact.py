@@ -47,8 +47,8 @@ def toolbar_icon(name: str) -> QtGui.QIcon:
 
 class CompactLayout(QtCore.QObject):
     """Folds registered buttons to icons and shrinks registered combos while ``watched`` is
-    narrower than ``breakpoint`` px. ``compact`` says which way it is now;
-    ``compactChanged(bool)`` fires when it flips."""
+    narrower than its layout needs with full labels (and always below ``breakpoint`` px).
+    ``compact`` says which way it is now; ``compactChanged(bool)`` fires when it flips."""
 
     compactChanged = QtCore.Signal(bool)
 
@@ -56,6 +56,7 @@ class CompactLayout(QtCore.QObject):
         super().__init__(watched)
         self.breakpoint = breakpoint
         self.compact = False
+        self._wide_need = breakpoint
         self._buttons: List[Tuple[QtWidgets.QAbstractButton, str, str]] = []
         self._combos: List[Tuple[QtWidgets.QComboBox, int, int]] = []
         watched.installEventFilter(self)
@@ -86,7 +87,7 @@ class CompactLayout(QtCore.QObject):
         combo.setSizeAdjustPolicy(
             QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self._combos.append((combo, wide, narrow))
-        combo.setMinimumContentsLength(narrow if self.compact else wide)
+        _fit(combo, narrow if self.compact else wide)
 
     def set_compact(self, compact: bool) -> None:
         if compact == self.compact:
@@ -95,13 +96,32 @@ class CompactLayout(QtCore.QObject):
         for entry in self._buttons:
             _show(entry, compact)
         for combo, wide, narrow in self._combos:
-            combo.setMinimumContentsLength(narrow if compact else wide)
+            _fit(combo, narrow if compact else wide)
         self.compactChanged.emit(compact)
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        if event.type() == QtCore.QEvent.Resize:
-            self.set_compact(watched.width() < self.breakpoint)
+        if event.type() in (QtCore.QEvent.Resize, QtCore.QEvent.LayoutRequest):
+            self._decide(watched)
         return False
+
+    def _decide(self, watched: Any) -> None:
+        """Fold when the full labels do not fit; unfold once the width they needed is back."""
+        width = watched.width()
+        if not self.compact:
+            layout = watched.layout()
+            need = max(self.breakpoint, layout.minimumSize().width() if layout else 0)
+            if width < need:
+                self._wide_need = need
+                self.set_compact(True)
+        elif width >= max(self.breakpoint, self._wide_need):
+            self.set_compact(False)
+
+
+def _fit(combo: QtWidgets.QComboBox, characters: int) -> None:
+    """Room for ``characters``. The minimum is set from the size hint because a combo's own
+    minimum size hint counts its longest item, whatever its size adjust policy says."""
+    combo.setMinimumContentsLength(characters)
+    combo.setMinimumWidth(combo.sizeHint().width())
 
 
 def _show(entry: Tuple[QtWidgets.QAbstractButton, str, str], compact: bool) -> None:

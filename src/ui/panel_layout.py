@@ -21,7 +21,11 @@ from .prompt_edit import PromptEdit
 from .transcript import TranscriptView
 from .widgets import push_button
 
-__all__ = ["build_panel"]
+__all__ = ["MIN_WIDTH", "build_panel"]
+
+#: The narrowest the panel goes (px): a docked Nuke panel gets 380-420. Set on the panel
+#: itself, or the wide labels' minimum would keep it from ever becoming narrow enough to fold.
+MIN_WIDTH = 340
 
 # (attribute, icon, icon only) for every button that folds when the panel is narrow.
 _BUTTONS = (
@@ -67,6 +71,7 @@ def build_panel(panel: Any) -> CompactLayout:
              panel.settings_button),
             (panel.preset_combo, panel.edit_presets_button, (panel.history_combo, 1),
              panel.new_chat_button, panel.export_button, panel.delete_button))
+    panel.setMinimumWidth(MIN_WIDTH)
     layout = QtWidgets.QVBoxLayout(panel)
     layout.setContentsMargins(4, 4, 4, 4)
     layout.setSpacing(4)

@@ -9,6 +9,10 @@ from nuke_ai_panel.outcome import is_cut_short
 from .plain_words import kind_words, retry_reason
 
 
+EDITING = ("editing your last prompt: Send replaces it and its answer; Esc leaves them as "
+           "they were")
+
+
 def seconds(value: Optional[float]) -> str:
     """A duration as the status line shows it: ``420 ms`` under a second, ``3.2 s``, ``12 s``."""
     if value is None:
