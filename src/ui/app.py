@@ -28,7 +28,7 @@ from .assist_controller import EXAMPLE_SCRIPT, AssistController, install, standa
 from .chat_panel import ChatPanel
 from .node_graph import NodeGraphPanel
 from .script_files import ScriptFiles
-from .theme import apply_dark_theme, dark_palette
+from .theme import apply_dark_theme
 
 TITLE = "Nuke AI Panel"
 

@@ -15,7 +15,7 @@ from typing import Dict, Optional
 
 from nuke_ai_panel import errors
 
-__all__ = ["KIND_WORDS", "NOT_SET_UP", "for_gui", "kind_words", "names_settings",
+__all__ = ["FIELD_LABELS", "KIND_WORDS", "NOT_SET_UP", "for_gui", "kind_words", "names_settings",
            "is_not_set_up", "retry_reason"]
 
 #: Error kind -> a few plain words, for the status line, the test results and the banners.
@@ -50,7 +50,18 @@ _CLI_REWRITES = (
 _SETTING_NAMES = {
     "allow_code_execution": "Run code from the assistant",
     "history_enabled": "Save conversations",
+    "default_provider": "Default provider",
+    "selected_prompt": "System prompt preset",
+    "system_prompts": "System prompt presets",
 }
+#: A provider setting's label, as the settings dialog shows it.
+FIELD_LABELS = {
+    "enabled": "Enabled", "base_url": "Base URL", "model": "Model",
+    "api_key_env": "Key variable", "connect_timeout": "Connect deadline",
+    "first_token_timeout": "First token deadline", "idle_timeout": "Idle deadline",
+    "request_timeout": "Request deadline", "max_retries": "Retries",
+}
+_PROVIDER_PATH = re.compile(r"\bproviders\.[a-z-]+\.([a-z_]+)\b")
 _IN_SETTINGS = re.compile(r"\b(?:in|from) Settings\b")
 _KIND_PREFIX = re.compile(r"^(%s): " % "|".join(sorted(errors.KINDS, key=len, reverse=True)))
 # What Config.resolve says when a provider is only missing its key, URL or key variable.
@@ -72,6 +83,7 @@ def for_gui(text: str, inside_settings: bool = False) -> str:
     internal setting name, no leading ``kind:``; ``inside_settings`` turns "in Settings"
     into "above" (the artist is already there)."""
     out = _KIND_PREFIX.sub("", text)
+    out = _PROVIDER_PATH.sub(lambda m: FIELD_LABELS.get(m.group(1), m.group(1)), out)
     for pattern, replacement in _CLI_REWRITES:
         out = pattern.sub(replacement, out)
     for name, label in _SETTING_NAMES.items():
