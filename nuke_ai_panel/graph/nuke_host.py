@@ -326,7 +326,7 @@ class NukeHost:
 
         base, _, channel_name = knob.partition(".")
         channel = channel_index(channel_name) if channel_name else None
-        k = self._node(node).knob(base)
+        k = self._node(node).knobs().get(base)
         if k is None or not callable(getattr(k, "getValueAt", None)):
             raise HostError(f"{node}.{base} does not hold a number that can be previewed")
         root = self.nuke.root()

@@ -114,12 +114,14 @@ class MainWindow(QtWidgets.QMainWindow):
         """Undo the last applied step on the in-memory comp, as Edit > Undo does in Nuke."""
         name = self.host.undo()
         self._comp_changed()
+        self.controller.check_steps()
         self.panel.set_status(f"undid \u201c{name}\u201d" if name else "nothing to undo")
         return name
 
     def redo(self) -> Optional[str]:
         name = self.host.redo()
         self._comp_changed()
+        self.controller.check_steps()
         self.panel.set_status(f"redid \u201c{name}\u201d" if name else "nothing to redo")
         return name
 
@@ -135,6 +137,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.files.save()
 
     def _host_changed(self, host: ScriptHost) -> None:
+        self.controller.forget_steps()
         self.panel.host = host
         self.graph.set_host(host)
         self._update_title()

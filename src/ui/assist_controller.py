@@ -369,6 +369,11 @@ class AssistController(QtCore.QObject):
             self._step_timer.stop()
         return changed
 
+    def forget_steps(self) -> None:
+        """Another comp is open: the steps applied to the last one are no longer watched."""
+        self.steps.tracked.clear()
+        self._step_timer.stop()
+
     def _report(self, action: Action, outcome: Outcome) -> None:
         if not outcome.ok:
             self.port.notice(outcome.summary(), "error")
