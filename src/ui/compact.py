@@ -20,6 +20,8 @@ __all__ = ["CompactLayout", "ElidedLabel", "NARROW_PX", "toolbar_icon"]
 #: Below this width (px) of the watched widget, buttons show icons only.
 NARROW_PX = 560
 ICON_DIR = Path(__file__).resolve().parents[2] / "icons" / "toolbar"
+ICON_COLOUR, DISABLED_COLOUR = "#cfcfcf", "#5e5e5e"
+ICON_SIZES = (16, 20, 24, 32)
 _SP = QtWidgets.QStyle.StandardPixmap
 # Qt's own icons, for a missing or unreadable SVG (no SVG image plugin in the Qt build).
 _FALLBACK = {
@@ -33,15 +35,33 @@ _icons: Dict[str, QtGui.QIcon] = {}
 
 
 def toolbar_icon(name: str) -> QtGui.QIcon:
-    """The toolbar icon ``name`` from ``icons/toolbar/NAME.svg``, else Qt's closest one."""
+    """The toolbar icon ``name`` from ``icons/toolbar/NAME.svg`` (drawn again in a dim grey
+    for the disabled state: Qt's own greying left it nearly as bright), else Qt's closest."""
     icon = _icons.get(name)
     if icon is None:
-        path = ICON_DIR / f"{name}.svg"
-        icon = QtGui.QIcon(str(path)) if path.is_file() else QtGui.QIcon()
-        if icon.isNull() or icon.pixmap(16, 16).isNull():
+        icon = _svg_icon(ICON_DIR / f"{name}.svg")
+        if icon is None:
             standard = getattr(_SP, _FALLBACK.get(name, "SP_FileIcon"))
             icon = QtWidgets.QApplication.style().standardIcon(standard)
         _icons[name] = icon
+    return icon
+
+
+def _svg_icon(path: Path) -> Optional[QtGui.QIcon]:
+    try:
+        svg = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    icon = QtGui.QIcon()
+    for mode, colour in ((QtGui.QIcon.Normal, ICON_COLOUR), (QtGui.QIcon.Disabled,
+                                                             DISABLED_COLOUR)):
+        data = svg.replace(ICON_COLOUR, colour)
+        for size in ICON_SIZES:
+            sized = data.replace('width="16" height="16"', f'width="{size}" height="{size}"')
+            pixmap = QtGui.QPixmap()
+            if not pixmap.loadFromData(sized.encode("utf-8"), "SVG"):
+                return None
+            icon.addPixmap(pixmap, mode)
     return icon
 
 
