@@ -438,9 +438,11 @@ class SettingsDialog(QtWidgets.QDialog):
         box.open()
 
     def _discard_answered(self, box: Any, _result: int) -> None:
+        box.setObjectName("")
+        box.deleteLater()
+        self._question = None
         if box.clickedButton() is box.button(QtWidgets.QMessageBox.StandardButton.Discard):
             self.discard()
-        box.deleteLater()
 
     def done(self, result: int) -> None:
         """Every way out (Save, Cancel, Esc, the close box) cancels the jobs still running."""
