@@ -39,9 +39,9 @@ class GeneralBox(QtWidgets.QGroupBox):
         self.checks: Dict[str, QtWidgets.QCheckBox] = {}
         self.locks: Dict[str, QtWidgets.QLabel] = {}
         self._loaded: Dict[str, bool] = {}
-        layout = QtWidgets.QGridLayout(self)
+        layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
-        for row, (path, name, label, tip) in enumerate(SWITCHES):
+        for path, name, label, tip in SWITCHES:
             check = QtWidgets.QCheckBox(label)
             check.setObjectName(name)
             check.setToolTip(tip)
@@ -49,11 +49,12 @@ class GeneralBox(QtWidgets.QGroupBox):
             lock.setObjectName(f"lockLabel_{path}")
             lock.setStyleSheet(f"color: {STATE_COLOURS['warning']};")
             lock.setVisible(False)
-            layout.addWidget(check, row, 0)
-            layout.addWidget(lock, row, 1)
+            layout.addWidget(check)
+            layout.addWidget(lock)
+            layout.addSpacing(16)
             self.checks[path] = check
             self.locks[path] = lock
-        layout.setColumnStretch(0, 1)
+        layout.addStretch(1)
         self.load(config)
 
     def load(self, config: Config) -> None:
