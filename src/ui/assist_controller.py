@@ -43,6 +43,7 @@ from nuke_ai_panel.history import COMPLETE, AppliedStep, HistoryMessage
 from nuke_ai_panel.session import ChatSession, Turn
 
 from .action_preview import ActionPreviewDialog
+from .compact import ElidedLabel
 
 __all__ = [
     "AssistController",
@@ -134,7 +135,8 @@ class ChatPanelPort:
 
 
 class OutcomeBar(QtWidgets.QFrame):
-    """A failed apply, with "Ask to fix" (send the traceback back) and Dismiss."""
+    """A failed apply, with "Ask to fix" (send the traceback back) and Dismiss: one line (the
+    whole text in its tooltip; the transcript has it with the traceback)."""
 
     fixRequested = QtCore.Signal()
 
@@ -142,10 +144,8 @@ class OutcomeBar(QtWidgets.QFrame):
         super().__init__(parent)
         self.setObjectName("assistOutcome")
         self.setStyleSheet(OUTCOME_STYLE)
-        self.label = QtWidgets.QLabel(self)
+        self.label = ElidedLabel("", self)
         self.label.setObjectName("assistOutcomeText")
-        self.label.setTextFormat(QtCore.Qt.PlainText)
-        self.label.setWordWrap(True)
         self.fix_button = QtWidgets.QPushButton("Ask to fix", self)
         self.fix_button.setObjectName("askFixButton")
         self.fix_button.setToolTip("Send the code and its traceback back to the assistant")

@@ -147,6 +147,6 @@ class ConversationBar(QtCore.QObject):
         try:
             written = self.panel.export_markdown(path)
         except OSError as exc:
-            self.panel.show_error("config", f"Could not export: {exc}")
+            self.panel.notices.add(f"Could not export the conversation: {exc}")
             return
         self.panel.set_status(f"exported to {written}")

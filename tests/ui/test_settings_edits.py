@@ -213,3 +213,13 @@ def test_history_off_writes_nothing_and_the_panel_says_so(make_panel: Any, qtbot
     after = sorted(p.relative_to(home()) for p in home().rglob("*")
                    if p.is_file() and "logs" not in p.parts)
     assert after == [p for p in before if "logs" not in p.parts]
+
+
+def test_the_close_box_asks_like_esc(qtbot: Any, make_dialog: Any) -> None:
+    dialog = make_dialog()
+    type_into(qtbot, dialog, "baseUrlEdit_ollama", "http://127.0.0.1:2")
+    assert not dialog.close(), "closing with edits waits for the answer"
+    assert dialog.isVisible()
+    question = dialog.findChild(QtWidgets.QMessageBox, "discardQuestion")
+    qtbot.mouseClick(question.button(QtWidgets.QMessageBox.Discard), Qt.LeftButton)
+    assert not dialog.isVisible() and not (home() / "config.json").exists()
