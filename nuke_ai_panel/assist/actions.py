@@ -42,8 +42,8 @@ __all__ = [
     "follow_up",
 ]
 
-CODE_OFF_NOTE = ("Running code from the assistant is turned off in Settings. The code is "
-                 "shown so you can read or copy it.")
+CODE_OFF_NOTE = ("Running code from the assistant is turned off in the settings "
+                 "(allow_code_execution). The code is shown so you can read or copy it.")
 NO_NODES = ("The answer has no nodes to create (no ```nk node snippet), so there is nothing "
             "to preview. Ask again, or use /script if you want Python.")
 PASTE_BLOCKED = ("These nodes carry code that Nuke would run (flagged in the preview), so "

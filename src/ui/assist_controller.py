@@ -44,6 +44,7 @@ from nuke_ai_panel.session import ChatSession, Turn
 
 from .action_preview import ActionPreviewDialog
 from .compact import ElidedLabel
+from .plain_words import for_gui
 
 __all__ = [
     "AssistController",
@@ -116,7 +117,7 @@ class ChatPanelPort:
         return bool(self.panel.send_helper(request))
 
     def notice(self, text: str, level: str = "info") -> None:
-        self.panel.transcript.add_notice(text, level)
+        self.panel.transcript.add_notice(for_gui(text), level)
 
     def show_widget(self, widget: QtWidgets.QWidget) -> None:
         self.panel.add_helper_widget(widget)

@@ -48,8 +48,8 @@ _CLI_REWRITES = (
 )
 # Internal setting names the core may quote, and their labels in the settings dialog.
 _SETTING_NAMES = {
-    "allow_code_execution": "Run code from the assistant",
-    "history_enabled": "Save conversations",
+    "allow_code_execution": "Let the assistant's code run in Nuke",
+    "history_enabled": "Save conversations on this computer",
     "default_provider": "Default provider",
     "selected_prompt": "System prompt preset",
     "system_prompts": "System prompt presets",
@@ -87,7 +87,8 @@ def for_gui(text: str, inside_settings: bool = False) -> str:
     for pattern, replacement in _CLI_REWRITES:
         out = pattern.sub(replacement, out)
     for name, label in _SETTING_NAMES.items():
-        out = out.replace(f"({name})", f"(Settings: {label})").replace(name, label)
+        out = out.replace(f"in the settings ({name})", f"in Settings (\u201c{label}\u201d)")
+        out = out.replace(f"({name})", f"(Settings: \u201c{label}\u201d)").replace(name, label)
     if inside_settings:
         out = _IN_SETTINGS.sub("above", out).replace("(Settings: ", "(")
     out = re.sub(r"\s+([.,;)])", r"\1", out)

@@ -48,7 +48,8 @@ def test_a_blocked_apply_says_why_on_its_row(make_assist_panel, qtbot) -> None:
     assert not dialog.apply_button.isEnabled()
     reason = dialog.findChild(QtWidgets.QLabel, "applyBlockedLabel")
     assert reason.isVisible()
-    assert reason.text() == "Running code from the assistant is turned off in Settings."
+    assert reason.text() == ("Running code from the assistant is turned off in Settings "
+                             "(\u201cLet the assistant's code run in Nuke\u201d).")
     row = reason.geometry()
     assert row.top() < dialog.apply_button.geometry().bottom() and \
         row.bottom() > dialog.apply_button.geometry().top(), "on the button's row"

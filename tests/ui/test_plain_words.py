@@ -76,9 +76,12 @@ def test_core_hints_and_config_errors_lose_their_flags_and_names() -> None:
     ("providers.ollama.idle_timeout must be a number of seconds greater than 0",
      "Idle deadline must be a number of seconds greater than 0",
      "Idle deadline must be a number of seconds greater than 0"),
-    ("Running code is turned off (allow_code_execution).", "Running code is turned off "
-     "(Settings: Run code from the assistant).", "Running code is turned off (Run code from "
-     "the assistant)."),
+    ("Running code is turned off in the settings (allow_code_execution).",
+     "Running code is turned off in Settings (\u201cLet the assistant's code run in "
+     "Nuke\u201d).", "Running code is turned off above (\u201cLet the assistant's code run "
+     "in Nuke\u201d)."),
+    ("history_enabled must be true or false", "Save conversations on this computer must be "
+     "true or false", "Save conversations on this computer must be true or false"),
 ])
 def test_rewrites(text: str, gui: str, settings: str) -> None:
     assert for_gui(text) == gui
