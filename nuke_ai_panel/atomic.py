@@ -20,12 +20,17 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 def atomic_write_text(path: PathLike, text: str, encoding: str = "utf-8") -> None:
     """Replace ``path`` with ``text`` in one step; the parent directory is created if needed."""
+    atomic_write_bytes(path, text.encode(encoding))
+
+
+def atomic_write_bytes(path: PathLike, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step; the parent directory is created if needed."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         _replace(tmp_name, target)

@@ -65,7 +65,6 @@ async def stream_chat(session: aiohttp.ClientSession, settings: ProviderSettings
     try:
         provider = make_provider(settings)
         hint = provider.hint
-        provider.check_ready()
         await _with_retries(session, provider, request, turn)
     except asyncio.CancelledError:
         turn.failure = ProviderError(
@@ -344,7 +343,6 @@ async def list_models(session: aiohttp.ClientSession,
     if settings.api_key:
         register_secret(settings.api_key)
     provider = make_provider(settings)
-    provider.check_ready()
     data = await _request_json(session, provider, provider.models_request())
     try:
         return provider.parse_models(data)

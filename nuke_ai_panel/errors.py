@@ -26,13 +26,6 @@ CONFIG = "config"
 BLOCKED = "blocked"  # the provider refused or filtered the answer (a safety or content filter)
 EMPTY = "empty"  # the stream ended normally but carried no answer and no tool call
 
-KINDS = (
-    CONNECT, CONNECT_TIMEOUT, FIRST_TOKEN_TIMEOUT, IDLE_TIMEOUT, AUTH, RATE_LIMIT,
-    MODEL_NOT_FOUND, BAD_REQUEST, SERVER, STREAM, TRUNCATED, PROTOCOL, CANCELLED, CONFIG,
-    BLOCKED, EMPTY,
-)
-
-
 class ProviderError(Exception):
     """A failure the artist can read: a kind, a one-line message and a hint they can act on."""
 

@@ -35,6 +35,11 @@ def logs_dir(create: bool = True) -> Path:
     return _subdir("logs", create)
 
 
+def images_dir(create: bool = True) -> Path:
+    """Where history keeps attached images, one file per content hash (``images.store``)."""
+    return _subdir("images", create)
+
+
 def studio_config_path() -> Optional[Path]:
     """The studio file named by ``$NUKE_AI_PANEL_STUDIO_CONFIG``, or None when unset."""
     value = os.environ.get(STUDIO_CONFIG_ENV, "").strip()

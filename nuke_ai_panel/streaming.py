@@ -147,11 +147,6 @@ class SSEDecoder:
         self._data = []
         return event
 
-    @property
-    def pending(self) -> bool:
-        """True if an event was begun but the stream ended before its blank line."""
-        return bool(self._data)
-
 
 def _looks_like_error(name: str, value: str) -> bool:
     if name.strip().lower() == ERROR_EVENT:

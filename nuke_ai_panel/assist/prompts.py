@@ -21,7 +21,7 @@ from ..graph.context import (
 )
 from ..graph.class_facts import check_knobs, classes_for
 from ..graph.host import Host
-from ..settings import ChatRequest, Message
+from ..settings import Message
 from .commands import BUILD, EXPLAIN, EXPR, FIX, HELP, SCRIPT, Command, CommandError, resolve_target
 
 __all__ = [
@@ -119,11 +119,6 @@ class HelperRequest:
 
     def messages(self) -> List[Message]:
         return [Message("user", self.user)]
-
-    def chat_request(self, model: str, *, temperature: Optional[float] = None,
-                     max_tokens: Optional[int] = None) -> ChatRequest:
-        return ChatRequest(model=model, messages=self.messages(), system=self.system,
-                           temperature=temperature, max_tokens=max_tokens)
 
 
 def undo_name(command: Command) -> str:

@@ -17,10 +17,10 @@ the files and the environment, :mod:`.merged` is the :class:`Config` they make.
 from __future__ import annotations
 
 from .layers import load_config, save_config
-from .merged import Config
+from .merged import Config, NotSetUp
 from .values import (CONFIG_VERSION, DEFAULT_LOCK_NOTE, DEFAULT_PROMPT_NAME, DEFAULT_PROMPT_TEXT,
                      OPENAI_COMPATIBLE, ProviderConfig, SettingError, check_base_url,
-                     normalize_ollama_host, setting_paths)
+                     is_official_endpoint, normalize_base_url, setting_paths)
 
 __all__ = [
     "CONFIG_VERSION",
@@ -29,11 +29,13 @@ __all__ = [
     "DEFAULT_PROMPT_TEXT",
     "OPENAI_COMPATIBLE",
     "Config",
+    "NotSetUp",
     "ProviderConfig",
     "SettingError",
     "check_base_url",
+    "is_official_endpoint",
     "load_config",
-    "normalize_ollama_host",
+    "normalize_base_url",
     "save_config",
     "setting_paths",
 ]

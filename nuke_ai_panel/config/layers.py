@@ -18,8 +18,8 @@ from ..logs import get_logger
 from ..provider_info import PROVIDER_IDS, PROVIDERS
 from ..redact import register_secret
 from .merged import Config
-from .values import (APP_FIELDS, PATHS, UNSET, SettingError, builtin_defaults, check_base_url,
-                     check_value, normalize_ollama_host, provider_fields)
+from .values import (APP_FIELDS, PATHS, UNSET, SettingError, builtin_defaults, check_value,
+                     clean_base_url, provider_fields)
 
 _log = get_logger("nuke_ai_panel.config")
 
@@ -215,16 +215,13 @@ def env_layer(cfg: Config, environ: Mapping[str, str]) -> Dict[str, Tuple[Any, s
             cfg.warnings.append(f"{name} is set but the studio locked the {info.label} base "
                                 "URL; the studio's URL is used.")
             continue
-        if pid == "ollama":
-            url = normalize_ollama_host(raw)
-            if url is None:
-                cfg.warnings.append(f"{name}={raw!r} is not a host or URL; it was ignored.")
-                continue
-        else:
-            url = raw.rstrip("/")
-            problem = check_base_url(url)
-            if problem:
-                cfg.warnings.append(f"{name}={raw!r} is not a usable base URL: {problem}.")
+        url, problem = clean_base_url(pid, raw)
+        if problem and pid == "ollama":
+            # Ollama itself would not start with it either; the configured URL still works.
+            cfg.warnings.append(f"{name}={raw!r} is not a host or URL; it was ignored.")
+            continue
+        if problem:
+            cfg.warnings.append(f"{name}={raw!r} is not a usable base URL: {problem}.")
         env[path] = (url, name)
     return env
 

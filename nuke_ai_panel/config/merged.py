@@ -14,8 +14,15 @@ from ..redact import register_secret
 from ..secrets import get_key
 from ..settings import Deadlines, ProviderSettings, RetryPolicy
 from .values import (CONFIG_VERSION, DEFAULT_LOCK_NOTE, PATHS, UNSET, ProviderConfig, SettingError,
-                     check_base_url, check_env_name, check_str, check_value, provider_fields,
-                     setting_paths)
+                     check_env_name, check_str, check_value, clean_base_url, is_official_endpoint,
+                     provider_fields, setting_paths)
+
+
+class NotSetUp(ProviderError):
+    """Kind ``config``: the provider lacks what every call needs, as opposed to a setting that
+    is wrong. That is a key for the provider's own public API (none in the keychain or its
+    environment variable), or a base URL for ``openai-compatible``. ``test`` and the settings
+    dialog say "not set up" for it instead of "failed"."""
 
 
 class Config:
@@ -196,8 +203,17 @@ class Config:
         key typed for this call only; ``use_keychain=False`` resolves as if the stored key
         were gone (the settings dialog's pending "Remove key").
 
-        Raises :class:`ProviderError` of kind ``config`` when the call cannot be made as asked.
-        Disabled providers still resolve: "enabled" only filters the UI's lists.
+        Base URLs, from every layer and ``base_url``, are read by
+        :func:`.values.normalize_base_url` (no scheme: ``http://``). A key is required only
+        on the provider's own public API (:func:`.values.is_official_endpoint`); at any other
+        base URL (a proxy, a gateway, a local server speaking the same API) the call is made
+        without one when none is found, and the server says whether it wants one.
+
+        Raises :class:`ProviderError` of kind ``config`` when the call cannot be made as asked:
+        :class:`NotSetUp` when the provider lacks its key or base URL, a plain one when a
+        value is wrong (a bad URL, a locked setting, an empty ``api_key_env`` variable, a
+        provider the studio does not allow). Disabled providers still resolve: "enabled"
+        only filters the UI's lists.
         """
         if provider_id not in PROVIDERS:
             raise ProviderError(CONFIG, f"Unknown provider {provider_id!r}.",
@@ -224,15 +240,16 @@ class Config:
             value = overrides[field]
             return getattr(current, field) if value is None else value
 
-        url = pick("base_url")
-        self._check_url(provider_id, url, from_override=overrides["base_url"] is not None)
+        url = self._check_url(provider_id, pick("base_url"),
+                              from_override=overrides["base_url"] is not None)
         deadlines = Deadlines(connect=pick("connect_timeout"),
                               first_token=pick("first_token_timeout"),
                               idle=pick("idle_timeout"), request=pick("request_timeout"))
-        key = self._resolve_key(provider_id, api_key, pick("api_key_env") or None, use_keychain)
+        key = self._resolve_key(provider_id, api_key, pick("api_key_env") or None, use_keychain,
+                                key_required=is_official_endpoint(provider_id, url))
         return ProviderSettings(
             provider_id=provider_id,
-            base_url=url.rstrip("/"),
+            base_url=url,
             api_key=key,
             model=pick("model"),
             deadlines=deadlines,
@@ -254,7 +271,7 @@ class Config:
             return None
         if path in PATHS and self.is_locked(path):
             locked_value = getattr(current, field)
-            same = (checked.rstrip("/") == str(locked_value).rstrip("/")
+            same = (clean_base_url(current.id, checked)[0] == locked_value
                     if field == "base_url" else checked == locked_value)
             if not same:
                 label = PROVIDERS[current.id].label
@@ -265,15 +282,16 @@ class Config:
                     self.lock_note)
         return checked
 
-    def _check_url(self, provider_id: str, url: str, from_override: bool) -> None:
+    def _check_url(self, provider_id: str, url: str, from_override: bool) -> str:
+        """The base URL a call uses (normalized), or raise why there is none."""
         label = PROVIDERS[provider_id].label
         path = f"providers.{provider_id}.base_url"
         if not url:
-            raise ProviderError(
+            raise NotSetUp(
                 CONFIG, f"No base URL is set for {label}.",
                 "Enter the server's URL in Settings (for example http://localhost:1234/v1), "
                 "or pass --base-url.")
-        problem = check_base_url(url)
+        url, problem = clean_base_url(provider_id, url)
         if problem:
             if from_override:
                 where = "The base URL given"
@@ -284,9 +302,10 @@ class Config:
             raise ProviderError(CONFIG, f"{where} ({url!r}) is not usable: {problem}.",
                                 "Use a full URL such as http://localhost:11434 or "
                                 "https://api.example.com/v1.")
+        return url
 
-    def _resolve_key(self, provider_id: str, api_key: Optional[str],
-                     env_var: Optional[str], use_keychain: bool) -> Optional[str]:
+    def _resolve_key(self, provider_id: str, api_key: Optional[str], env_var: Optional[str],
+                     use_keychain: bool, key_required: bool) -> Optional[str]:
         info = PROVIDERS[provider_id]
         if api_key is not None and api_key.strip():
             register_secret(api_key.strip())
@@ -294,10 +313,10 @@ class Config:
         key, _source = get_key(provider_id, env_var=env_var, use_keychain=use_keychain)
         if key:
             return key
-        if info.needs_key:
+        if key_required:
             variable = env_var or info.key_env
-            raise ProviderError(CONFIG, f"No API key for {info.label}.",
-                                f"Add the key in Settings, or set {variable}.")
+            raise NotSetUp(CONFIG, f"No API key for {info.label}.",
+                           f"Add the key in Settings, or set {variable}.")
         if env_var:
             raise ProviderError(CONFIG, f"{env_var} is not set (it should hold the "
                                 f"{info.label} API key).",

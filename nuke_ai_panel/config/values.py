@@ -84,28 +84,38 @@ def check_base_url(url: str) -> Optional[str]:
     return None
 
 
-def normalize_ollama_host(value: str) -> Optional[str]:
-    """``OLLAMA_HOST`` as Ollama itself reads it, as a URL; None when it is not a host at all.
+OLLAMA_PORT = "11434"
 
-    ``host``, ``host:port``, ``:port``, ``[::1]:port`` and full URLs are accepted; without a
-    scheme, ``http://`` and port 11434 are assumed. ``0.0.0.0`` (and ``::``) mean "listen on
-    every interface" to the server; a client connects to the loopback address instead.
+
+def normalize_base_url(value: str, default_port: str = "",
+                       official: str = "") -> Optional[str]:
+    """A base URL as the artist may write it, as a full URL; None when it is not a host or URL.
+
+    The one place base URLs are read, for the config files, Settings, the environment and
+    ``--base-url``, the way Ollama reads ``OLLAMA_HOST``: ``host``, ``host:port``, ``:port``,
+    ``[::1]:port``, ``host/path`` and full URLs are accepted. Without a scheme ``http://`` is
+    assumed (a local or studio server), and ``default_port`` when no port is given (Ollama's
+    11434). ``0.0.0.0`` (and ``::``) mean "listen on every interface" to a server; a client
+    connects to the loopback address instead. The one exception to ``http://``: a scheme-less
+    URL on the provider's ``official`` URL's host gets that URL's scheme (https), so a key is
+    never sent in the clear because ``https://`` was left out.
     """
-    text = value.strip()
+    text = value.strip() if isinstance(value, str) else ""
     if not text:
         return None
     scheme, sep, rest = text.partition("://")
     if not sep:
-        scheme, rest, default_port = "http", text, "11434"
+        scheme, rest = "http", text
     else:
-        scheme = scheme.lower()
-        default_port = ""
+        scheme, default_port = scheme.lower(), ""
         if scheme not in ("http", "https"):
             return None
     hostport, _, path = rest.partition("/")
     host, port = _split_host_port(hostport)
-    if host is None:
+    if host is None or (sep and not host):
         return None
+    if not sep and official and host.lower() == (urlsplit(official).hostname or ""):
+        scheme, default_port = urlsplit(official).scheme, ""
     port = port or default_port
     if port and (not port.isdigit() or not 0 < int(port) < 65536):
         return None
@@ -116,6 +126,28 @@ def normalize_ollama_host(value: str) -> Optional[str]:
     url = f"{scheme}://{host}" + (f":{port}" if port else "")
     path = path.strip("/")
     return f"{url}/{path}" if path else url
+
+
+def provider_base_url(provider_id: str, value: str) -> Optional[str]:
+    """:func:`normalize_base_url` with ``provider_id``'s own defaults (Ollama's port; for a
+    provider whose public API needs a key, that API's scheme on its host)."""
+    info = PROVIDERS[provider_id]
+    return normalize_base_url(value, OLLAMA_PORT if provider_id == "ollama" else "",
+                              info.default_base_url if info.needs_key else "")
+
+
+def is_official_endpoint(provider_id: str, url: str) -> bool:
+    """True when ``url`` is on the host of the provider's own public API (the built-in base
+    URL): there a key is required; anywhere else (a proxy, a gateway, a local server that
+    speaks the same API) it is optional."""
+    info = PROVIDERS[provider_id]
+    official = info.default_base_url
+    if not (info.needs_key and official):
+        return False
+    try:
+        return (urlsplit(url).hostname or "").lower() == (urlsplit(official).hostname or "")
+    except ValueError:
+        return False
 
 
 def _split_host_port(hostport: str) -> Tuple[Optional[str], str]:
@@ -144,14 +176,25 @@ def check_str(value: Any) -> Any:
     raise SettingError("must be text")
 
 
-def _check_base_url(value: Any) -> Any:
+def clean_base_url(provider_id: str, value: str) -> Tuple[str, Optional[str]]:
+    """``(url, problem)``: ``value`` read by :func:`provider_base_url` (or kept as written
+    when it cannot be read so), and why it cannot be a base URL, or None when it can."""
+    url = provider_base_url(provider_id, value)
+    if url is None:
+        url = value.strip()
+        problem = check_base_url(url)
+        return (url, problem) if problem else (url.rstrip("/"), None)
+    return url, check_base_url(url)
+
+
+def _check_base_url(value: Any, provider_id: str) -> Any:
     value = check_str(value)
     if value is UNSET:
         return value
-    problem = check_base_url(value)
+    url, problem = clean_base_url(provider_id, value)
     if problem:
         raise SettingError(f"is not a usable URL: {problem}")
-    return value.rstrip("/")
+    return url
 
 
 def _check_seconds(value: Any) -> Any:
@@ -202,7 +245,6 @@ def _check_prompts(value: Any) -> Any:
 
 _FIELD_CHECKS: Dict[str, Callable[[Any], Any]] = {
     "enabled": _check_bool,
-    "base_url": _check_base_url,
     "model": check_str,
     "connect_timeout": _check_seconds,
     "first_token_timeout": _check_seconds,
@@ -238,7 +280,10 @@ def check_value(path: str, value: Any) -> Any:
     """The cleaned value for ``path`` (``UNSET`` for "not set"), or raise :class:`SettingError`."""
     if path not in PATHS:
         raise SettingError("is not a known setting")
-    return _FIELD_CHECKS[path.rsplit(".", 1)[-1]](value)
+    head, _, field = path.rpartition(".")
+    if field == "base_url":
+        return _check_base_url(value, head.split(".", 1)[1])
+    return _FIELD_CHECKS[field](value)
 
 
 def builtin_defaults() -> Dict[str, Any]:

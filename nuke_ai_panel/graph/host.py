@@ -16,10 +16,11 @@ from typing import (
     Optional,
     Protocol,
     Sequence,
+    Tuple,
     runtime_checkable,
 )
 
-__all__ = ["Host", "HostError", "NodeInfo", "NodeError", "NodeKnobs", "RunResult"]
+__all__ = ["Host", "HostError", "NodeInfo", "NodeError", "NodeKnobs", "RunResult", "ViewerFrame"]
 
 
 class HostError(RuntimeError):
@@ -67,6 +68,30 @@ class RunResult(NamedTuple):
     ok: bool
     output: str
     traceback: str
+
+
+class ViewerFrame(NamedTuple):
+    """The active Viewer's current frame, rendered by ``Host.viewer_frame``.
+
+    ``viewer``: the Viewer node; ``node``: the node it shows (its active input
+    ``input_index``); ``frame``; ``width`` x ``height`` of the render. ``image``: PNG file
+    bytes, 8-bit RGB, through the display transform the artist sees (``display`` says
+    which). ``pixels``: the same frame before the display transform, as uncompressed 32-bit
+    float TIFF file bytes with ``channels`` (``"rgba"`` or ``"rgb"``), or None when not
+    asked for. ``notes``: what the image does not reproduce (Viewer gain, proxy mode...).
+    """
+
+    viewer: str
+    node: str
+    input_index: int
+    frame: int
+    width: int
+    height: int
+    display: str
+    image: bytes
+    pixels: Optional[bytes]
+    channels: str
+    notes: Tuple[str, ...] = ()
 
 
 @runtime_checkable
@@ -132,3 +157,9 @@ class Host(Protocol):
         """What this host knows of node classes, as a class-info source
         (``graph.class_facts``): Nuke's live classes inside Nuke, else the shipped catalogue
         for the script's Nuke version."""
+
+    def viewer_frame(self, frame: Optional[int] = None, pixels: bool = True) -> ViewerFrame:
+        """Render the active Viewer's frame (``frame``, default the current one) without
+        changing the script or its undo history; with ``pixels``, also the float frame for
+        the pixel probe. HostError when there is no Viewer (always, outside Nuke), it shows
+        nothing, or the render fails."""

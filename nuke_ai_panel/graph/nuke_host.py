@@ -18,7 +18,7 @@ import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 from .dialogs import non_blocking_dialogs
-from .host import HostError, NodeError, NodeInfo, NodeKnobs, RunResult
+from .host import HostError, NodeError, NodeInfo, NodeKnobs, RunResult, ViewerFrame
 from .nk_lexer import encode_value
 from .nk_model import parent_of
 from .nk_root import COLOUR_KNOBS, root_info_from_knobs
@@ -425,6 +425,13 @@ class NukeHost:
             if isinstance(path, str) and not os.path.exists(path):
                 return f"file not found: {path}"
         return "Nuke reports an error on this node (its message is shown in the node graph)"
+
+    def viewer_frame(self, frame: Optional[int] = None, pixels: bool = True) -> ViewerFrame:
+        """The active Viewer's frame, rendered on the main thread by temporary nodes that
+        leave no trace in the script or its undo history (``viewer_frame``)."""
+        from .viewer_frame import render_viewer_frame
+
+        return self._call(render_viewer_frame, self.nuke, self._clear_selection, frame, pixels)
 
     def run_python(self, code: str) -> RunResult:
         return self._call(self._run_python, code)

@@ -15,7 +15,7 @@ import tempfile
 import threading
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from .host import HostError, NodeError, NodeInfo, NodeKnobs, RunResult
+from .host import HostError, NodeError, NodeInfo, NodeKnobs, RunResult, ViewerFrame
 from .nk_lexer import NkParseError, decode_value
 from .nk_model import (
     PASTE_INPUT,
@@ -472,6 +472,11 @@ class ScriptHost:
         return chosen[-1] if chosen else None
 
     # -- running code -----------------------------------------------------------------
+
+    def viewer_frame(self, frame: Optional[int] = None, pixels: bool = True) -> ViewerFrame:
+        """Always HostError: a script read from a file has no Viewer and nothing renders."""
+        raise HostError("There is no Viewer in the standalone app (nothing renders outside "
+                        "Nuke): attach an image of the frame instead, or run the panel inside Nuke.")
 
     def run_python(self, code: str) -> RunResult:
         """Run model-written code against the ``nuke`` facade. Output is captured; on an

@@ -74,20 +74,6 @@ class Provider:
         self.info: ProviderInfo = provider_info(self.id)
         self.base_url = settings.base_url.rstrip("/")
 
-    def check_ready(self) -> None:
-        """Fail fast, before any network, on what the config alone tells us is wrong."""
-        if not self.base_url:
-            raise errors.ProviderError(
-                errors.CONFIG, f"No base URL set for {self.info.label}",
-                "Set the server's base URL in Settings, e.g. http://localhost:1234/v1")
-        if not self.base_url.startswith(("http://", "https://")):
-            raise errors.ProviderError(
-                errors.CONFIG, f"Base URL {self.base_url!r} is not an http(s) URL",
-                "Fix the base URL in Settings; it should start with http:// or https://")
-        if self.info.needs_key and not self.settings.api_key:
-            raise errors.ProviderError(errors.CONFIG, f"No API key for {self.info.label}",
-                                       self.key_hint())
-
     def key_hint(self) -> str:
         env = self.info.key_env
         where = f", or set {env}" if env else ""

@@ -1,9 +1,9 @@
 """The chat session: one conversation and the turn in flight, with no Qt and no ``nuke``.
 
-The panel, the node-graph helpers (and, later, the agent loop and the command line) drive a
-session; it builds the request, submits it to the worker, folds the stream's events into
-the answer message (:meth:`.turn.Turn.apply`), saves the conversation when a turn ends, and
-reports through plain listener lists:
+The panel, the node-graph helpers and the command line's ``chat`` / ``explain`` (and, later,
+the agent loop) drive a session; it builds the request, submits it to the worker, folds the
+stream's events into the answer message (:meth:`.turn.Turn.apply`), saves the conversation
+when a turn ends, and reports through plain listener lists:
 
 * ``on_turn_started(turn)`` - the user message (if any) and the empty answer are in the
   conversation; nothing has been sent yet;
@@ -168,10 +168,12 @@ class ChatSession:
             if turn is not self._turn:
                 return
             ended = turn.apply(item)
-            if not isinstance(item, JobEnded):
-                self.on_event(turn, item)
-            if ended:
-                self._end(turn)
+            try:
+                if not isinstance(item, JobEnded):
+                    self.on_event(turn, item)
+            finally:
+                if ended:  # a listener that fails must not leave the turn in flight forever
+                    self._end(turn)
 
     def _end(self, turn: Turn) -> None:
         self._turn = None

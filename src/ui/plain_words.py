@@ -11,12 +11,12 @@ themselves for the command line, logs and tests). Qt-free, so it is tested witho
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional
+from typing import Dict
 
 from nuke_ai_panel import errors
 
 __all__ = ["FIELD_LABELS", "KIND_WORDS", "NOT_SET_UP", "for_gui", "kind_words", "names_settings",
-           "is_not_set_up", "retry_reason"]
+           "retry_reason"]
 
 #: Error kind -> a few plain words, for the status line, the test results and the banners.
 KIND_WORDS: Dict[str, str] = {
@@ -63,9 +63,7 @@ FIELD_LABELS = {
 }
 _PROVIDER_PATH = re.compile(r"\bproviders\.[a-z-]+\.([a-z_]+)\b")
 _IN_SETTINGS = re.compile(r"\b(?:in|from) Settings\b")
-_KIND_PREFIX = re.compile(r"^(%s): " % "|".join(sorted(errors.KINDS, key=len, reverse=True)))
-# What Config.resolve says when a provider is only missing its key, URL or key variable.
-_MISSING = re.compile(r"^(No API key for |No base URL is set for |\S+ is not set \(it should hold)")
+_KIND_PREFIX = re.compile(r"^(%s): " % "|".join(sorted(KIND_WORDS, key=len, reverse=True)))
 
 
 def kind_words(kind: str) -> str:
@@ -98,10 +96,3 @@ def for_gui(text: str, inside_settings: bool = False) -> str:
 def names_settings(*texts: str) -> bool:
     """Does any of ``texts`` send the artist to Settings (so its banner needs the button)?"""
     return any("Settings" in text for text in texts if text)
-
-
-def is_not_set_up(kind: Optional[str], message: str = "") -> bool:
-    """A ``config`` error that only says a key, a URL or a key variable is missing: the
-    provider is *not set up*, which is not a failure. (The core's own verdict replaces this
-    test when it lands; until then this is the one place that decides it.)"""
-    return kind == errors.CONFIG and bool(_MISSING.match(message or ""))

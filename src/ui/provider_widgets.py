@@ -9,7 +9,7 @@ from Qt import QtCore, QtGui, QtWidgets
 
 from nuke_ai_panel.client import ConnectionCheck
 
-from .plain_words import for_gui, is_not_set_up, kind_words
+from .plain_words import for_gui, kind_words
 
 Qt = QtCore.Qt
 
@@ -30,14 +30,16 @@ def format_check(check: ConnectionCheck) -> Tuple[str, str]:
     return describe_failure(check.error_kind or "", check.error_message, check.hint)
 
 
-def describe_failure(kind: str, message: str, hint: str = "") -> Tuple[str, str]:
+def describe_failure(kind: str, message: str, hint: str = "",
+                     not_set_up: bool = False) -> Tuple[str, str]:
     """``(text, state)`` for a test or model list that did not work, in plain words as the
     settings dialog says them (no kind id, no command-line flag, "above" for "in Settings").
-    A provider that only lacks its key or URL is *not set up* (state ``unset``)."""
+    A provider that only lacks its key or URL (``Config.resolve`` raised
+    :class:`~nuke_ai_panel.config.NotSetUp`) is *not set up* (state ``unset``)."""
     said = for_gui(message, inside_settings=True) or kind_words(kind).capitalize()
     advice = for_gui(hint, inside_settings=True)
     text = f"{said} \u2014 {advice}" if advice else said
-    if is_not_set_up(kind, message):
+    if not_set_up:
         return f"Not set up: {text}", UNSET
     return text, "error"
 

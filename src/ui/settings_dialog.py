@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from Qt import QtCompat, QtCore, QtWidgets
 
 from nuke_ai_panel import secrets
-from nuke_ai_panel.config import Config, load_config, save_config
+from nuke_ai_panel.config import Config, NotSetUp, load_config, save_config
 from nuke_ai_panel.errors import ProviderError
 from nuke_ai_panel.provider_info import PROVIDER_IDS, PROVIDERS
 from nuke_ai_panel.redact import redact
@@ -264,7 +264,8 @@ class SettingsDialog(QtWidgets.QDialog):
             settings = page.settings_for_call(self.config)
         except ProviderError as exc:
             self._cancel((pid, TEST))
-            text, state = describe_failure(exc.kind, exc.message, exc.hint)
+            text, state = describe_failure(exc.kind, exc.message, exc.hint,
+                                           isinstance(exc, NotSetUp))
             page.set_result(text, state)
             self._after_test(pid, state)
             return
@@ -330,7 +331,8 @@ class SettingsDialog(QtWidgets.QDialog):
         try:
             settings = page.settings_for_call(self.config)
         except ProviderError as exc:
-            page.set_models_failed(describe_failure(exc.kind, exc.message, exc.hint)[0])
+            page.set_models_failed(describe_failure(exc.kind, exc.message, exc.hint,
+                                                    isinstance(exc, NotSetUp))[0])
             return
         page.set_models_loading()
         self._start((pid, MODELS), lambda: self.worker.list_models(settings))

@@ -17,6 +17,9 @@ from nuke_ai_panel.assist.prompts import (
     fix_code_request,
 )
 from nuke_ai_panel.graph.script_host import ScriptHost
+from nuke_ai_panel.session import Target
+from nuke_ai_panel.session import build_request as turn_request
+from nuke_ai_panel.settings import ProviderSettings
 
 NK_DATA = Path(__file__).resolve().parents[1] / "data" / "nk"
 
@@ -40,7 +43,7 @@ def test_explain_sends_the_selection_as_nk_text_with_the_script_settings(comp) -
     assert "Read_bg" not in req.user
     assert req.user.rstrip().endswith("In particular: what does the grade do?")
     assert [m.role for m in req.messages()] == ["user"]
-    chat = req.chat_request("llama3.2")
+    chat = turn_request([], Target(ProviderSettings("ollama", "http://x", model="llama3.2")), req)
     assert chat.system == req.system and chat.messages[0].content == req.user
 
 

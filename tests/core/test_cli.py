@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from typing import Dict, List, Optional
 
 import pytest
 
+from nuke_ai_panel.provider_info import PROVIDERS
 from tests.protocol_servers import ProtocolServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +52,12 @@ def cli_env(tmp_path: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str,
     env.pop("NUKE_AI_PANEL_STUDIO_CONFIG", None)
     env.update(extra or {})
     return env
+
+
+def write_config(tmp_path: Path, providers: Dict[str, Dict[str, object]]) -> None:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    (home / "config.json").write_text(json.dumps({"providers": providers}), "utf-8")
 
 
 def key_args(provider: str) -> Dict[str, str]:
@@ -142,6 +150,15 @@ def test_prompt_from_stdin(servers, tmp_path):
     assert result.stdout == "Echo: from stdin\n"
 
 
+def test_a_blank_prompt_is_a_usage_error_and_sends_nothing(servers, tmp_path):
+    server = servers["ollama"]
+    before = len(server.requests)
+    result = run(chat_args("ollama", server, "llama3.2", "  \n "), cli_env(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: config: the prompt is empty")
+    assert len(server.requests) == before
+
+
 def test_provider_error_exits_1_with_kind_and_hint(servers, tmp_path):
     result = run(chat_args("ollama", servers["ollama"], "http-404", "hi"), cli_env(tmp_path))
     assert result.returncode == 1
@@ -169,11 +186,58 @@ def test_partial_answer_is_kept_on_truncation(servers, tmp_path):
     assert "error: truncated: " in result.stderr
 
 
-def test_missing_key_is_a_config_error(servers, tmp_path):
-    result = run(chat_args("openai", servers["openai"], "gpt-4o", "hi"), cli_env(tmp_path))
+def test_missing_key_is_a_config_error(tmp_path):
+    """No key for the provider's own public API: nothing is sent."""
+    result = run([sys.executable, "-m", "nuke_ai_panel", "chat", "-p", "openai", "-m", "gpt-4o",
+                  "hi"], cli_env(tmp_path))
     assert result.returncode == 2
-    assert "error: config: " in result.stderr
+    assert "error: config: No API key for OpenAI." in result.stderr
     assert "OPENAI_API_KEY" in result.stderr
+
+
+AUTH_HEADERS = ("Authorization", "x-api-key", "x-goog-api-key")
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "openrouter", "gemini", "mistral"])
+def test_a_keyless_server_is_reached_with_base_url(provider, servers, tmp_path):
+    """A key is optional off the provider's public API, whatever the config names."""
+    write_config(tmp_path, {provider: {"base_url": PROVIDERS[provider].default_base_url,
+                                       "model": "configured-model"}})
+    server = servers[PROTOCOL_OF[provider]]
+    before = len(server.requests)
+    result = run(chat_args(provider, server, "m", "hi"), cli_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Echo: hi\n"
+    sent = server.requests[before:]
+    assert sent and not any(h in r.headers for r in sent for h in AUTH_HEADERS)
+
+
+def test_a_server_that_wants_a_key_says_so(tmp_path):
+    with ProtocolServer("openai", api_key=CANARY) as server:
+        result = run(chat_args("openai", server, "m", "hi"), cli_env(tmp_path))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-2].startswith("error: auth: ") and "OPENAI_API_KEY" in lines[-1]
+
+
+def test_base_url_without_a_scheme_is_http(servers, tmp_path):
+    server = servers["openai"]
+    bare = server.base_url[len("http://"):]
+    args = chat_args("openai-compatible", server, "m", "hi")
+    args[args.index(server.base_url)] = bare
+    result = run(args, cli_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Echo: hi\n"
+    env = cli_env(tmp_path, {"OPENAI_BASE_URL": bare})
+    result = run([sys.executable, "-m", "nuke_ai_panel", "test", "-p", "openai", "--json"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["status"] == "ok"
+    write_config(tmp_path, {"openai-compatible": {"base_url": bare}})
+    result = run([sys.executable, "-m", "nuke_ai_panel", "models", "-p", "openai-compatible",
+                  "--json"], cli_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr.lower()
+    assert sorted(json.loads(result.stdout)) == sorted(server.model_ids)
 
 
 def test_usage_error_exits_2(tmp_path):
@@ -250,25 +314,75 @@ def test_test_command_json(servers, tmp_path):
     assert rows[0]["version"]
 
 
-def test_test_command_reports_failures(tmp_path):
+def test_test_command_reports_failures_and_providers_not_set_up(tmp_path):
     env = cli_env(tmp_path, {"OLLAMA_HOST": "http://127.0.0.1:9"})
     result = run([sys.executable, "-m", "nuke_ai_panel", "test", "-p", "ollama", "-p",
                   "anthropic"], env)
     assert result.returncode == 1
     assert "ollama: FAILED connect:" in result.stdout
     assert "ollama serve" in result.stdout
-    assert "anthropic: FAILED config:" in result.stdout
+    assert "anthropic: not set up: No API key for Anthropic." in result.stdout
+    assert "FAILED config" not in result.stdout
 
 
 def test_test_command_without_p_checks_every_enabled_provider(servers, tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.json").write_text(json.dumps({"providers": {
-        pid: {"enabled": pid in ("ollama", "anthropic")} for pid in PROTOCOL_OF}}), "utf-8")
+    write_config(tmp_path, {pid: {"enabled": pid in ("ollama", "anthropic")}
+                            for pid in PROTOCOL_OF})
     env = cli_env(tmp_path, {"OLLAMA_HOST": servers["ollama"].base_url})
     result = run([sys.executable, "-m", "nuke_ai_panel", "test", "--json"], env)
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["provider"] for r in rows] == ["ollama", "anthropic"], result.stderr
-    assert rows[0]["ok"] is True
+    assert rows[0]["ok"] is True and rows[0]["status"] == "ok"
     assert rows[1]["ok"] is False and rows[1]["error_kind"] == "config"
-    assert result.returncode == 1
+    assert rows[1]["status"] == "not_set_up"
+    assert result.returncode == 0, "a provider that is not set up is not a failure"
+
+
+def test_test_command_counts_a_provider_with_a_base_url_as_configured(servers, tmp_path):
+    """Configured: enabled, and a key where the endpoint needs one, or a base URL given."""
+    write_config(tmp_path, {
+        "anthropic": {"base_url": servers["anthropic"].base_url},
+        "openai-compatible": {"base_url": servers["openai"].base_url},
+        **{pid: {"enabled": False} for pid in ("ollama", "openai", "openrouter", "mistral")}})
+    result = run([sys.executable, "-m", "nuke_ai_panel", "test", "--json"], cli_env(tmp_path))
+    rows = {r["provider"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert list(rows) == ["anthropic", "gemini", "openai-compatible"], result.stderr
+    assert rows["anthropic"]["status"] == "ok" and rows["openai-compatible"]["status"] == "ok"
+    assert rows["gemini"]["status"] == "not_set_up"
+    assert result.returncode == 0
+
+
+def test_test_command_with_nothing_set_up_is_a_config_error(tmp_path):
+    result = run([sys.executable, "-m", "nuke_ai_panel", "test", "-p", "gemini", "-p",
+                  "openai-compatible"], cli_env(tmp_path))
+    assert result.returncode == 2
+    assert result.stdout.splitlines()[0] == "gemini: not set up: No API key for Google Gemini."
+    assert "openai-compatible: not set up: No base URL is set" in result.stdout
+    assert result.stderr.startswith("error: config: none of the providers tested is set up")
+
+
+@pytest.mark.skipif(shutil.which("head") is None, reason="needs the head command")
+@pytest.mark.parametrize("extra", [(), ("--json",)])
+def test_chat_into_a_closed_pipe_stops_the_turn_and_exits_quietly(extra, servers, tmp_path):
+    """``chat ... | head -c 5``: the printer's failed write ends the turn (the connection
+    closes at once), and the command exits 141 without a traceback."""
+    server = servers["openai"]
+    before = server.disconnects
+    proc = subprocess.Popen(chat_args("openai", server, "slow-30", *extra, "hi"),
+                            env=cli_env(tmp_path, key_args("openai")), cwd=str(ROOT),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = subprocess.Popen(["head", "-c", "5"], stdin=proc.stdout, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # head holds the only reader
+    try:
+        shown, _ = head.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        for p in (proc, head):
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+    assert len(shown) == 5
+    assert proc.returncode == 141, err.decode()
+    assert err == b""
+    assert server.wait_for_disconnect(5, count=before + 1), "the stream was read to its end"

@@ -116,7 +116,7 @@ def test_bad_values_are_replaced_by_defaults(_isolated_user):
         "colour": "blue",
         "providers": {
             "openai": {"connect_timeout": -1, "first_token_timeout": "soon",
-                       "base_url": "api.openai.com/v1", "max_retries": 99, "enabled": "no",
+                       "base_url": "ftp://api.openai.com/v1", "max_retries": 99, "enabled": "no",
                        "temperature": 2},
             "nope": {"model": "x"},
             "ollama": [],
@@ -160,7 +160,7 @@ def test_set_rejects_bad_values_and_unknown_paths():
     with pytest.raises(SettingError, match="not a known setting"):
         cfg.set("providers.openai.api_key_env", "X")
     with pytest.raises(SettingError, match="http"):
-        cfg.set("providers.ollama.base_url", "localhost:11434")
+        cfg.set("providers.ollama.base_url", "ftp://localhost:11434")
     cfg.set("providers.ollama.base_url", "http://a:1")
     cfg.set("providers.ollama.base_url", "")
     assert cfg.provider("ollama").base_url == "http://localhost:11434"
@@ -318,7 +318,7 @@ def test_env_base_urls_beat_the_user_file(_isolated_user, monkeypatch):
 
 
 def test_malformed_env_base_url_is_a_config_error(monkeypatch):
-    monkeypatch.setenv("OPENAI_BASE_URL", "api.openai.com/v1")
+    monkeypatch.setenv("OPENAI_BASE_URL", "ftp://api.openai.com/v1")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-env-openai-123456")
     cfg = load_config()
     assert any("OPENAI_BASE_URL" in w for w in cfg.warnings)
@@ -345,10 +345,71 @@ def test_resolve_openai_compatible_needs_a_base_url():
     assert settings.model == "qwen"
 
 
-@pytest.mark.parametrize("url", ["localhost:1234", "ftp://host/v1", "http://", "http://a b"])
+@pytest.mark.parametrize("url", ["localhost:port", "ftp://host/v1", "http://", "http://a b"])
 def test_resolve_rejects_malformed_base_urls(url):
     err = _resolve_error(load_config(), "ollama", base_url=url)
     assert "not usable" in err.message
+
+
+BASE_URL_FORMS = [
+    # (provider, as written, as used): no scheme is http://, the way OLLAMA_HOST is read
+    ("openai-compatible", "localhost:1234/v1", "http://localhost:1234/v1"),
+    ("openai-compatible", "gateway.studio:8443/v1/", "http://gateway.studio:8443/v1"),
+    ("openai-compatible", "0.0.0.0:8000/v1", "http://127.0.0.1:8000/v1"),
+    ("openai-compatible", "[::1]:8000", "http://[::1]:8000"),
+    ("openai-compatible", "HTTPS://gateway.studio/v1", "https://gateway.studio/v1"),
+    ("openai", "proxy.studio/v1", "http://proxy.studio/v1"),
+    ("ollama", "gpu-box", "http://gpu-box:11434"),
+    # the provider's own public API keeps its https, so a key never travels in the clear
+    ("openai", "api.openai.com/v1", "https://api.openai.com/v1"),
+    ("anthropic", "api.anthropic.com", "https://api.anthropic.com"),
+    ("openai-compatible", "api.openai.com/v1", "http://api.openai.com/v1"),
+]
+
+
+@pytest.mark.parametrize("provider, written, url", BASE_URL_FORMS)
+def test_a_base_url_without_a_scheme_is_read_the_same_everywhere(
+        _isolated_user, monkeypatch, provider, written, url):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-env-openai-123456")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-env-123456")
+    _write_user(_isolated_user, {"providers": {provider: {"base_url": written}}})
+    from_file = load_config()
+    assert from_file.warnings == []
+    assert from_file.provider(provider).base_url == url
+    assert from_file.resolve(provider).base_url == url
+    typed = load_config(user_path=Path("/nonexistent/config.json"))
+    typed.set(f"providers.{provider}.base_url", written)
+    assert typed.provider(provider).base_url == url
+    assert load_config().resolve(provider, base_url=written).base_url == url
+    variable = PROVIDERS[provider].base_url_env
+    if variable:
+        monkeypatch.setenv(variable, written)
+        from_env = load_config()
+        assert from_env.warnings == [] and from_env.resolve(provider).base_url == url
+
+
+def test_a_key_is_needed_only_on_the_providers_public_api(monkeypatch):
+    cfg = load_config()
+    for pid in ("openai", "anthropic", "openrouter", "gemini", "mistral"):
+        assert isinstance(_resolve_error(cfg, pid), config_mod.NotSetUp)
+        official = PROVIDERS[pid].default_base_url.upper() + "/"  # still the public API
+        assert isinstance(_resolve_error(cfg, pid, base_url=official), config_mod.NotSetUp)
+        settings = cfg.resolve(pid, base_url="http://127.0.0.1:8080/v1")
+        assert settings.api_key is None and settings.base_url == "http://127.0.0.1:8080/v1"
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://llm-proxy.studio.example/v1")
+    assert load_config().resolve("openai").api_key is None
+
+
+def test_not_set_up_is_told_apart_from_a_wrong_setting(_isolated_user, studio, monkeypatch):
+    cfg = load_config()
+    assert isinstance(_resolve_error(cfg, "openai-compatible"), config_mod.NotSetUp)
+    assert isinstance(_resolve_error(cfg, "gemini"), config_mod.NotSetUp)
+    wrong = [_resolve_error(cfg, "ollama", base_url="ftp://gpu-box"),
+             _resolve_error(cfg, "openai-compatible", base_url="http://vllm:8000/v1",
+                            api_key_env="UNSET_STUDIO_KEY")]
+    studio({"version": 1, "allowed_providers": ["ollama"]})
+    wrong.append(_resolve_error(load_config(), "gemini"))
+    assert not any(isinstance(e, config_mod.NotSetUp) for e in wrong)
 
 
 def test_resolve_missing_key_hint():

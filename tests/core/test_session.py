@@ -280,6 +280,19 @@ def test_close_cancels_and_silences(server, worker) -> None:
     assert seen.ended == [] and not turn.ended
 
 
+def test_a_failing_listener_does_not_leave_the_turn_in_flight(server, worker) -> None:
+    session = ChatSession(worker, save_history=False)
+    seen = Seen(session)
+
+    def fails(turn: Turn, event: Any) -> None:
+        raise OSError("the listener's output went away")
+
+    session.on_event.add(fails)
+    turn = run(session, session.send("hi", target(server, "echo")))
+    assert seen.ended == [turn] and turn.finish is not None
+    assert seen.types()[-1] == "done"
+
+
 # -- the pure parts -------------------------------------------------------------------------
 
 

@@ -10,8 +10,11 @@ the application:
   the main thread it raises ``MainThreadDeadlock`` where Nuke would hang;
 * ``message``/``ask``/``getInput``... are modal in Nuke: calling one records it and
   raises ``BlockingDialogError`` unless the test allowed dialogs;
-* ``Undo`` keeps a real history (``undoSize``, ``undo()``...);
-* ``nodeCopy``/``nodePaste`` go through a file path or ``'%clipboard%'``.
+* ``Undo`` keeps a real history (``undoSize``, ``undo()``...); nothing done between
+  ``Undo.disable()`` and ``Undo.enable()`` is recorded;
+* any change marks the script modified (``root().modified()``/``setModified``);
+* ``nodeCopy``/``nodePaste`` go through a file path or ``'%clipboard%'``;
+* Viewer windows, ``frame()`` and ``execute()`` rendering real files: see ``viewer``.
 
 The graph itself is a ``ScriptHost``, so it reads and writes real .nk text.
 """
@@ -31,6 +34,8 @@ from nuke_ai_panel.graph.nk_lexer import decode_value
 from nuke_ai_panel.graph.nuke_facade import FacadeKnob, FacadeNode, FacadeRoot, NukeFacade
 from nuke_ai_panel.graph.script_host import ScriptHost
 
+from .viewer import FakeViewerWindow, ViewerAPI
+
 __all__ = [
     "FakeNuke",
     "FakeNukescripts",
@@ -39,6 +44,7 @@ __all__ = [
     "BlockingDialogError",
     "install",
     "FakeNodeClass",
+    "FakeViewerWindow",
 ]
 
 
@@ -192,6 +198,9 @@ class _FakeNode(FacadeNode):
             super()._set_raw(knob, raw)
         self._facade.script_modified = True
 
+    def channels(self) -> List[str]:
+        return list(self._facade.channels_of(self))
+
     def knobs(self) -> Dict[str, FacadeKnob]:
         names = list(super().knobs())
         spec = self._class_spec()
@@ -272,7 +281,7 @@ _CALLBACK_KINDS = (
 )
 
 
-class FakeNuke(NukeFacade):
+class FakeNuke(ViewerAPI, NukeFacade):
     """The fake ``nuke`` module. Build one per test: ``fake = FakeNuke(nk_text)``."""
 
     NUKE_VERSION_MAJOR = 15
@@ -306,6 +315,8 @@ class FakeNuke(NukeFacade):
         self.undo_enabled = True
         self.script_modified = False
         self.created: List[Tuple[str, bool]] = []
+        self._undo_paused: Optional[Tuple[list, list]] = None
+        self._init_viewers()
 
     @property
     def host(self) -> ScriptHost:
@@ -489,11 +500,16 @@ class FakeNuke(NukeFacade):
             @staticmethod
             def disable() -> None:
                 fake._guard("Undo.disable")
+                if fake.undo_enabled:
+                    fake._undo_paused = (list(fake._host._undo), list(fake._host._redo))
                 fake.undo_enabled = False
 
             @staticmethod
             def enable() -> None:
                 fake._guard("Undo.enable")
+                if not fake.undo_enabled and fake._undo_paused is not None:
+                    fake._host._undo[:], fake._host._redo[:] = fake._undo_paused
+                    fake._undo_paused = None
                 fake.undo_enabled = True
 
         return Undo

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from argparse import Namespace
+from pathlib import Path
 
 import pytest
 
 from nk_data import ALL_FILES, EXAMPLE, REAL_FILES, read
 
+from nuke_ai_panel.cli.lint import run_lint
 from nuke_ai_panel.graph.catalogue import Catalogue, ClassInfo, KnobInfo, catalogue
 from nuke_ai_panel.graph.lint import lint_text
-from nuke_ai_panel.graph.lint_command import run_lint
 
 ACCEPTANCE = """\
 Blurr {
@@ -230,3 +234,36 @@ def test_command_usage_exit_2(tmp_path):
     assert code == 2 and err_text.startswith("error: config: Nuke version '12.2'")
     code, _, err_text = _run(tmp_path, "Blur {\n size 3\n")
     assert code == 2 and err_text.startswith("error: config: ") and "not a readable .nk script" in err_text
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _cli(tmp_path, *args, stdin=""):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NUKE_AI_PANEL_HOME": str(tmp_path / "home")}
+    return subprocess.run([sys.executable, "-m", "nuke_ai_panel", "lint", *args], input=stdin,
+                          env=env, capture_output=True, text=True, timeout=60, cwd=str(ROOT))
+
+
+def test_the_lint_command_line(tmp_path):
+    """``python -m nuke_ai_panel lint FILE.nk [--nuke-version X.Y] [--json]`` (DESIGN 7, 12)."""
+    bad, clean = tmp_path / "bad.nk", tmp_path / "clean.nk"
+    bad.write_text(ACCEPTANCE, encoding="utf-8")
+    clean.write_text(CLEAN, encoding="utf-8")
+    result = _cli(tmp_path, str(bad), "--json")
+    assert result.returncode == 1 and result.stderr == ""
+    assert [(f["kind"], f["suggestion"]) for f in json.loads(result.stdout)] == [
+        ("unknown_class", "Blur"), ("unknown_knob", "whitepoint"), ("unknown_knob", "size"),
+        ("dangling_reference", None)]
+    result = _cli(tmp_path, str(clean), "--json", "--nuke-version", "14.0")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "[]\n", "")
+    result = _cli(tmp_path, "-", stdin=ACCEPTANCE)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == "Blurr1: unknown_class Blurr (did you mean Blur?)"
+    result = _cli(tmp_path, str(clean), "--nuke-version", "9")
+    assert result.returncode == 2 and result.stderr.startswith("error: config: ")
+    binary = tmp_path / "image.nk"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    result = _cli(tmp_path, str(binary))
+    assert result.returncode == 2 and "is not a text file" in result.stderr
+    assert _cli(tmp_path).returncode == 2

@@ -132,7 +132,7 @@ def test_the_wheel_holds_the_package_its_data_and_the_command(built_wheel: Path)
         scripts = wheel.read(entry_points).decode("utf-8")
         metadata = wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
     assert "nuke_ai_panel/graph/examples/greenscreen_comp.nk" in names
-    assert "nuke_ai_panel/cli.py" in names and "nuke_ai_panel/graph/dag_layout.py" in names
+    assert "nuke_ai_panel/cli/__init__.py" in names and "nuke_ai_panel/graph/dag_layout.py" in names
     assert not any(n.startswith(("src/", "tests/")) for n in names)
     assert "nuke-ai-panel = nuke_ai_panel.__main__:run" in scripts
     text = metadata.decode("utf-8")

@@ -369,7 +369,7 @@ def test_connect_error_banner(make_panel: Any, qtbot: Any) -> None:
 def test_missing_key_leads_to_settings(make_panel: Any, qtbot: Any,
                                        openai_server: ProtocolServer,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    write_config("openai", openai_server.base_url)
+    write_config("openai")  # OpenAI's own API, which needs a key (a proxy's key is optional)
     panel = make_panel()
     banner = panel.errors
     assert banner.isVisible() and banner.kind == "config"
@@ -380,6 +380,7 @@ def test_missing_key_leads_to_settings(make_panel: Any, qtbot: Any,
     assert panel.send() is False
     assert panel.prompt.toPlainText() == "hi" and not panel.streaming
     monkeypatch.setenv("OPENAI_API_KEY", "test-key-0123456789")
+    write_config("openai", openai_server.base_url)
     panel.reload_config()
     qtbot.waitUntil(lambda: "openai" in panel.picker.models, timeout=WAIT_MS)
     assert not banner.isVisible()

@@ -9,18 +9,18 @@ from typing import Any, Iterable, List
 
 import pytest
 
-from nuke_ai_panel import errors
 from nuke_ai_panel.config import load_config
 from nuke_ai_panel.errors import ProviderError
 from nuke_ai_panel.outcome import decide
 from nuke_ai_panel.provider_info import PROVIDER_IDS
 from nuke_ai_panel.providers import make_provider
 from nuke_ai_panel.settings import ProviderSettings
-from src.ui.plain_words import KIND_WORDS, for_gui, is_not_set_up, kind_words, names_settings
+from src.ui.plain_words import KIND_WORDS, for_gui, kind_words, names_settings
+from tests.ui.panel_helpers import CONTRACT_KINDS
 
 INTERNAL = re.compile(
     r"--[a-z]|\b(%s)\b|^(%s):|allow_code_execution|history_enabled|\bbase_url\b|api_key_env"
-    % ("|".join(k for k in errors.KINDS if "_" in k), "|".join(errors.KINDS)))
+    % ("|".join(k for k in CONTRACT_KINDS if "_" in k), "|".join(CONTRACT_KINDS)))
 
 
 def leaks(texts: Iterable[str]) -> List[str]:
@@ -31,7 +31,7 @@ def core_hints() -> List[str]:
     hints = []
     for pid in PROVIDER_IDS:
         provider = make_provider(ProviderSettings(pid, "http://127.0.0.1:9/v1", model="m"))
-        for kind in errors.KINDS:
+        for kind in CONTRACT_KINDS:
             hints.append(provider.hint(kind, "m", 400))
         hints.append(provider.key_hint())
     return hints
@@ -49,7 +49,7 @@ def resolve_messages() -> List[str]:
 
 
 def test_every_kind_has_plain_words() -> None:
-    assert set(KIND_WORDS) == set(errors.KINDS)
+    assert set(KIND_WORDS) == set(CONTRACT_KINDS)
     assert not leaks(KIND_WORDS.values())
     assert kind_words("first_token_timeout") == "no answer in time"
     assert kind_words("something_new") == "something new"
@@ -88,12 +88,23 @@ def test_rewrites(text: str, gui: str, settings: str) -> None:
     assert for_gui(text, inside_settings=True) == settings
 
 
-def test_not_set_up_is_only_a_missing_key_or_url() -> None:
-    assert is_not_set_up("config", "No API key for OpenAI.")
-    assert is_not_set_up("config", "No base URL is set for OpenAI-compatible server.")
-    assert is_not_set_up("config", "MY_KEY is not set (it should hold the X API key).")
-    assert not is_not_set_up("config", "The base URL ('x y') is not usable: it has spaces.")
-    assert not is_not_set_up("auth", "No API key for OpenAI.")
+def test_settings_says_not_set_up_only_for_what_config_calls_so() -> None:
+    from nuke_ai_panel.config import NotSetUp
+    from src.ui.provider_widgets import UNSET, describe_failure
+
+    config = load_config()
+    with pytest.raises(NotSetUp) as missing:
+        config.resolve("openai")
+    text, state = describe_failure(missing.value.kind, missing.value.message,
+                                   missing.value.hint, isinstance(missing.value, NotSetUp))
+    assert state == UNSET and text == ("Not set up: No API key for OpenAI. \u2014 Add the key "
+                                       "above, or set OPENAI_API_KEY.")
+    with pytest.raises(ProviderError) as wrong:
+        config.resolve("openai-compatible", base_url="http://127.0.0.1:1/v1",
+                       api_key_env="NO_SUCH_KEY_VARIABLE")
+    assert not isinstance(wrong.value, NotSetUp)
+    assert describe_failure(wrong.value.kind, wrong.value.message, wrong.value.hint)[1] == \
+        "error", "a key variable named but empty is a mistake, not a missing setup"
     assert names_settings("", "Check the key in Settings.") and not names_settings("x", "")
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from nuke_ai_panel import errors
 from src.ui import status
 from src.ui.plain_words import KIND_WORDS
+from tests.ui.panel_helpers import CONTRACT_KINDS
 
 
 def test_status_lines() -> None:
@@ -35,7 +35,7 @@ def test_times_under_a_second_are_in_milliseconds() -> None:
 
 
 def test_no_status_line_names_an_error_kind() -> None:
-    for kind in errors.KINDS:
+    for kind in CONTRACT_KINDS:
         line = status.failed(kind)
         assert line.endswith(KIND_WORDS[kind]) and "_" not in line, line
         assert "_" not in status.retrying(1.0, kind)

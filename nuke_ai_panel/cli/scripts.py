@@ -1,45 +1,61 @@
 """``python -m nuke_ai_panel graph`` and ``explain``: the node-graph helpers without Nuke.
 
 ``graph`` prints a .nk file's graph as the in-memory host reads it (``--json``: the
-DESIGN section 7 document); ``explain`` runs the ``/explain`` helper on the file and
-streams the answer like ``chat``. Both read the file through :class:`ScriptHost`, so what
-they show is exactly what the panel's standalone host would send.
+DESIGN section 7 document); ``explain`` runs the ``/explain`` helper on the file as a helper
+turn of a chat session and streams the answer like ``chat``. Both read the file through
+:class:`ScriptHost`, so what they show is exactly what the panel's standalone host would
+send. ``lint`` (:mod:`.lint`) reads its file with :func:`read_text` too.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from typing import List, Optional, Sequence, TextIO
+from typing import Any, List, Optional, Sequence, TextIO
 
 from .. import errors
-from ..cli import (
-    EXIT_OK,
-    EXIT_USAGE,
-    CliError,
-    print_error,
-    resolve_settings,
-    stream_to_terminal,
-)
-from .nk_lexer import NkParseError
-from .nkscript import graph_json, parse_script
-from .script_host import ScriptHost
+from ..graph.nk_lexer import NkParseError
+from ..graph.nkscript import graph_json, parse_script
+from ..graph.script_host import ScriptHost
+from .chat import add_provider_options
+from .common import (EXIT_OK, EXIT_USAGE, CliError, add_json, require_model, resolve_settings,
+                     run_turn)
 
-__all__ = ["graph_command", "explain_command", "read_host", "graph_table"]
+__all__ = ["add_parsers", "graph_command", "explain_command", "read_host", "read_text",
+           "graph_table"]
 
 _READ_HINT = "Pass the path of a Nuke script saved as text (.nk)."
 
 
-def read_host(path: str) -> ScriptHost:
-    """The in-memory host for a .nk file; CliError (config, exit 2) when it cannot be read."""
+def add_parsers(sub: Any) -> None:
+    graph = sub.add_parser("graph", help="print the node graph of a .nk script")
+    graph.add_argument("file", metavar="FILE.nk")
+    graph.add_argument("--json", action="store_true")
+    graph.set_defaults(run=graph_command)
+
+    explain = sub.add_parser("explain", help="the /explain helper on a .nk script")
+    explain.add_argument("file", metavar="FILE.nk")
+    explain.add_argument("--nodes", help="comma-separated node names (default: whole script)")
+    add_provider_options(explain, required=False)
+    explain.add_argument("-m", "--model")
+    add_json(explain)
+    explain.set_defaults(run=explain_command)
+
+
+def read_text(path: str, stdin: Optional[TextIO] = None) -> str:
+    """The text of a .nk file (``-``: ``stdin``, when given); UTF-8, else Latin-1. CliError
+    (config, exit 2) when it cannot be read or is not text."""
+    if path == "-" and stdin is not None:
+        return stdin.read()
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except FileNotFoundError:
-        raise CliError(EXIT_USAGE, errors.CONFIG, f"{path}: no such file", _READ_HINT) from None
-    except IsADirectoryError:
-        raise CliError(EXIT_USAGE, errors.CONFIG, f"{path} is a folder, not a file",
+        raise CliError(EXIT_USAGE, errors.CONFIG, f"cannot read {path}: no such file",
                        _READ_HINT) from None
+    except IsADirectoryError:
+        raise CliError(EXIT_USAGE, errors.CONFIG, f"cannot read {path}: it is a folder, not a "
+                       "file", _READ_HINT) from None
     except OSError as exc:
         raise CliError(EXIT_USAGE, errors.CONFIG, f"cannot read {path}: {exc.strerror or exc}",
                        "Check the file's permissions.") from None
@@ -47,9 +63,14 @@ def read_host(path: str) -> ScriptHost:
         raise CliError(EXIT_USAGE, errors.CONFIG, f"{path} is not a text file",
                        "Nuke scripts are text; binary files cannot be read.")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        text = data.decode("latin-1")
+        return data.decode("latin-1")
+
+
+def read_host(path: str) -> ScriptHost:
+    """The in-memory host for a .nk file; CliError (config, exit 2) when it cannot be read."""
+    text = read_text(path)
     try:
         script = parse_script(text)
     except NkParseError as exc:
@@ -64,11 +85,7 @@ def read_host(path: str) -> ScriptHost:
 
 
 def graph_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
-        host = read_host(args.file)
-    except CliError as exc:
-        print_error(err, exc.kind, exc.message, exc.hint)
-        return exc.code
+    host = read_host(args.file)
     document = graph_json(host.script)
     if args.json:
         out.write(json.dumps(document, indent=2) + "\n")
@@ -91,14 +108,6 @@ def graph_table(nodes: Sequence[dict]) -> str:
 
 
 def explain_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
-        return _explain(args, out, err)
-    except CliError as exc:
-        print_error(err, exc.kind, exc.message, exc.hint)
-        return exc.code
-
-
-def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..assist.commands import parse_command
     from ..assist.prompts import build_request
     from ..config import load_config
@@ -106,11 +115,10 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     host.select(_chosen_nodes(host, args.nodes, args.file))
     provider = args.provider or load_config().default_provider
     settings = resolve_settings(args, provider)
-    if not settings.model:
-        raise CliError(EXIT_USAGE, errors.CONFIG, f"no model set for {provider}",
-                       f"Pass -m MODEL; `python -m nuke_ai_panel models -p {provider}` lists them.")
-    request = build_request(parse_command("/explain"), host).chat_request(settings.model)
-    return stream_to_terminal(settings, request, out, err, args.json)
+    require_model(settings)
+    helper = build_request(parse_command("/explain"), host)
+    return run_turn(settings, lambda session, target: session.send_helper(helper, target),
+                    out, err, args.json)
 
 
 def _chosen_nodes(host: ScriptHost, spec: Optional[str], path: str) -> List[str]:
@@ -127,3 +135,4 @@ def _chosen_nodes(host: ScriptHost, spec: Optional[str], path: str) -> List[str]
                        f"`python -m nuke_ai_panel graph {path}` lists the node names "
                        "(nodes inside a group as GROUP.NODE).")
     return names
+
