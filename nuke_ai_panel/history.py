@@ -38,6 +38,32 @@ def cut_off_status(kind: str) -> str:
 
 
 @dataclass
+class AppliedStep:
+    """A change a helper answer made to the comp: one named undo step (``name``), what it
+    did (``summary``), and whether the artist has since undone it (``undone``)."""
+
+    name: str
+    summary: str = ""
+    undone: bool = False
+
+    def describe(self, mark_undone: bool = True) -> str:
+        """``Applied as one undo step, “AI: …”: created Blur1 (undone)``"""
+        text = f"Applied as one undo step, \u201c{self.name}\u201d"
+        text += f": {self.summary}" if self.summary else ""
+        return text + (" (undone)" if self.undone and mark_undone else "")
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"name": redact(self.name), "summary": redact(self.summary),
+                "undone": self.undone}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Optional["AppliedStep"]:
+        if not isinstance(data, dict) or not data.get("name"):
+            return None
+        return cls(str(data["name"]), str(data.get("summary") or ""), bool(data.get("undone")))
+
+
+@dataclass
 class HistoryMessage:
     role: str
     text: str
@@ -48,6 +74,7 @@ class HistoryMessage:
     ttft: Optional[float] = None
     tokens: Optional[int] = None
     duration: Optional[float] = None
+    steps: List[AppliedStep] = field(default_factory=list)
 
     @property
     def ended_early(self) -> bool:
@@ -65,6 +92,8 @@ class HistoryMessage:
                 data["model"] = self.model
             data["metadata"] = {"ttft": self.ttft, "tokens": self.tokens,
                                 "duration": self.duration}
+            if self.steps:
+                data["steps"] = [step.to_json() for step in self.steps]
         return data
 
     @classmethod
@@ -80,6 +109,8 @@ class HistoryMessage:
             ttft=_number(meta.get("ttft")),
             tokens=_int(meta.get("tokens")),
             duration=_number(meta.get("duration")),
+            steps=[step for step in map(AppliedStep.from_json, data.get("steps") or [])
+                   if step is not None] if isinstance(data.get("steps"), list) else [],
         )
 
 
@@ -283,6 +314,7 @@ def to_markdown(conv: Conversation) -> str:
             lines += [redact(message.text), ""]
         if message.ended_early:
             lines += [f"*[{early_note(message)}]*", ""]
+        lines += [f"*[{step.describe()}]*\n" for step in message.steps]
     return "\n".join(lines).rstrip() + "\n"
 
 

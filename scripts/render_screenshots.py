@@ -32,8 +32,10 @@ OLLAMA_MODELS = ["llama3.2:latest", "code:7b", "gemma3:4b"]
 CODE_MODEL = "code:7b"
 QUESTION = "How do I add a Blur node with size 4 from Python?"
 FOLLOW_UP = "Can the size follow a slider on a NoOp instead?"
-PICTURES = ("settings", "chat", "graph")
+PICTURES = ("settings", "chat", "narrow", "graph")
 GRAPH_SIZE = (1100, 720)
+NARROW_SIZE = (380, 760)
+"""A docked Nuke panel's width: the toolbar folds to icons, banners stay one line."""
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -127,25 +129,13 @@ def _write_config(home: Path, providers: Dict[str, Dict[str, Any]]) -> None:
 
 
 def _app() -> Any:
-    """A QApplication dressed like Nuke: Fusion, a dark palette, a readable font."""
+    """A QApplication dressed like Nuke: the app's own dark theme and a readable font."""
     from Qt import QtGui, QtWidgets
 
+    from src.ui.theme import apply_dark_theme
+
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    app.setStyle("Fusion")
-    role = QtGui.QPalette.ColorRole
-    palette = QtGui.QPalette()
-    for name, colour in (("Window", "#323232"), ("WindowText", "#d8d8d8"),
-                         ("Base", "#242424"), ("AlternateBase", "#2c2c2c"),
-                         ("Text", "#e0e0e0"), ("Button", "#3d3d3d"),
-                         ("ButtonText", "#e0e0e0"), ("Highlight", "#f7931e"),
-                         ("HighlightedText", "#1a1a1a"), ("ToolTipBase", "#202020"),
-                         ("ToolTipText", "#e0e0e0"), ("PlaceholderText", "#8a8a8a"),
-                         ("Link", "#f7a64a")):
-        palette.setColor(getattr(role, name), QtGui.QColor(colour))
-    disabled = QtGui.QPalette.ColorGroup.Disabled
-    for name in ("WindowText", "Text", "ButtonText"):
-        palette.setColor(disabled, getattr(role, name), QtGui.QColor("#7a7a7a"))
-    app.setPalette(palette)
+    apply_dark_theme(app)
     font = QtGui.QFont("DejaVu Sans")
     font.setPointSizeF(10.0)
     app.setFont(font)
@@ -195,14 +185,18 @@ def _render(out: Path, only: Set[str]) -> int:
             "openai": {"enabled": True, "base_url": openai.base_url, "model": "gpt-4o-mini"},
             "openai-compatible": {"enabled": True, "base_url": _closed_port_url(),
                                   "model": "qwen2.5-coder-7b-instruct"},
+            "anthropic": {"enabled": True},
         })
         secrets.set_key("openai", DEMO_KEY)
         try:
             if "settings" in only:
                 _render_settings(app, worker, out)
-            if "chat" in only:
+            for name, size, path in (("chat", WINDOW_SIZE, "chat_panel.png"),
+                                     ("narrow", NARROW_SIZE, "chat_panel_narrow.png")):
+                if name not in only:
+                    continue
                 try:
-                    status |= _render_chat(app, worker, out / "chat_panel.png", ollama)
+                    status |= _render_chat(app, worker, out / path, ollama, size)
                 except Exception as exc:
                     sys.stderr.write(f"render_screenshots: the chat panel failed: {exc!r}\n")
                     status = 1
@@ -214,7 +208,8 @@ def _render(out: Path, only: Set[str]) -> int:
 
 
 def _render_settings(app: Any, worker: Any, out: Path) -> None:
-    """After Test all: the Ollama page (ok) and the unreachable server's page (failed)."""
+    """After Test all: the Ollama page (ok) and the unreachable server's page (failed);
+    Anthropic, enabled without a key, is listed as not set up."""
     from src.ui.settings_dialog import SettingsDialog
     from nuke_ai_panel.provider_info import PROVIDER_IDS
 
@@ -222,7 +217,7 @@ def _render_settings(app: Any, worker: Any, out: Path) -> None:
     dialog.resize(*WINDOW_SIZE)
     dialog.show()
     dialog.testAllButton.click()
-    _wait(app, lambda: dialog.testAllSummary.text().endswith("failed"), 20, "Test all")
+    _wait(app, lambda: " ok, " in dialog.testAllSummary.text(), 20, "Test all")
     combo = dialog.pages["ollama"].modelCombo
     _wait(app, lambda: combo.count() > 0, 10, "the Ollama model list")
     dialog.providerList.setCurrentRow(PROVIDER_IDS.index("ollama"))
@@ -232,8 +227,10 @@ def _render_settings(app: Any, worker: Any, out: Path) -> None:
     dialog.reject()
 
 
-def _render_chat(app: Any, worker: Any, path: Path, server: Any) -> int:
-    """The chat panel mid-conversation with a code block; skipped until the panel exists."""
+def _render_chat(app: Any, worker: Any, path: Path, server: Any,
+                 size: Any = WINDOW_SIZE) -> int:
+    """The chat panel mid-conversation with a code block, at ``size`` (a narrow dock folds
+    its toolbar); skipped until the panel exists."""
     try:
         from src.ui.chat_panel import ChatPanel
     except ImportError as exc:
@@ -242,7 +239,7 @@ def _render_chat(app: Any, worker: Any, path: Path, server: Any) -> int:
     from Qt import QtCore, QtWidgets
 
     panel = _make_panel(ChatPanel, worker)
-    panel.resize(*WINDOW_SIZE)
+    panel.resize(*size)
     panel.show()
     _settle(app)
     if not panel.set_provider("ollama"):

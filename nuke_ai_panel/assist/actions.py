@@ -24,11 +24,12 @@ from ..graph.host import Host, HostError
 from ..graph.risk import RiskReport, scan_code, scan_expression, scan_nk
 from ..fences import NUKE, PYTHON, code_blocks
 from ..graph.snippets import NkPreview, extract_snippet, preview_nk
-from .prompts import ANSWER_EXPRESSION, ANSWER_TEXT, HelperRequest, fix_code_request
+from .prompts import ANSWER_EXPRESSION, ANSWER_NK, ANSWER_TEXT, HelperRequest, fix_code_request
 
 __all__ = [
     "CODE_OFF_NOTE",
     "EXPRESSION_BLOCKED",
+    "NO_NODES",
     "PASTE_BLOCKED",
     "Action",
     "NoAction",
@@ -43,6 +44,8 @@ __all__ = [
 
 CODE_OFF_NOTE = ("Running code from the assistant is turned off in the settings "
                  "(allow_code_execution). The code is shown so you can read or copy it.")
+NO_NODES = ("The answer has no nodes to create (no ```nk node snippet), so there is nothing "
+            "to preview. Ask again, or use /script if you want Python.")
 PASTE_BLOCKED = ("These nodes carry code that Nuke would run (flagged in the preview), so "
                  "they cannot be pasted.")
 EXPRESSION_BLOCKED = "This expression runs code (flagged in the preview), so it cannot be set."
@@ -162,13 +165,8 @@ class Outcome:
     traceback: str = ""
     message: str = ""
 
-    def summary(self) -> str:
-        if not self.ok:
-            head = self.message or "failed"
-            if self.traceback:
-                last = self.traceback.strip().splitlines()[-1]
-                head = f"{head}: {last}" if self.message else last
-            return f"{self.title} failed, nothing was changed ({head})."
+    def done_text(self) -> str:
+        """What a successful apply did: ``created Blur1, Merge1; deleted Dot1``."""
         parts = []
         if self.created:
             parts.append(f"created {', '.join(self.created)}")
@@ -176,8 +174,16 @@ class Outcome:
             parts.append(f"deleted {', '.join(self.deleted)}")
         if self.message:
             parts.append(self.message)
-        done = "; ".join(parts) if parts else "done"
-        return f"{self.title}: {done}. One undo step (Ctrl+Z) takes it back."
+        return "; ".join(parts) if parts else "done"
+
+    def summary(self) -> str:
+        if not self.ok:
+            head = self.message or "failed"
+            if self.traceback:
+                last = self.traceback.strip().splitlines()[-1]
+                head = f"{head}: {last}" if self.message else last
+            return f"{self.title} failed, nothing was changed ({head})."
+        return f"{self.title}: {self.done_text()}. One undo step (Ctrl+Z) takes it back."
 
 
 def action_from_answer(answer: str, request: HelperRequest, host: Host,
@@ -192,6 +198,8 @@ def action_from_answer(answer: str, request: HelperRequest, host: Host,
     if request.expects == ANSWER_EXPRESSION:
         return _expression(answer, request, allow_code, note)
     snippet = extract_snippet(answer)
+    if request.expects == ANSWER_NK and (snippet is None or snippet.kind == "python"):
+        return NoAction(NO_NODES)
     if snippet is None:
         return NoAction("The answer has no ```nk node snippet or ```python code block, so "
                         "there is nothing to apply. Ask again, or copy what you need by hand.")

@@ -21,6 +21,7 @@ __all__ = [
     "help_text",
     "parse_command",
     "resolve_target",
+    "suggest",
 ]
 
 EXPLAIN, BUILD, FIX, SCRIPT, EXPR, HELP = "explain", "build", "fix", "script", "expr", "help"
@@ -85,7 +86,9 @@ def parse_command(text: str) -> Command:
     name = _ALIASES.get(head.lower())
     if name is None:
         shown = f"/{head}" if head else "/"
-        raise CommandError(f"Unknown command {shown}. " + _known())
+        close = suggest(head)
+        guess = f" Did you mean {close}?" if close else ""
+        raise CommandError(f"Unknown command {shown}.{guess} " + _known())
     if name in (BUILD, SCRIPT) and not rest:
         what = "what to build" if name == BUILD else "the task"
         raise CommandError(f"Say {what}: {USAGE[name].split('  ')[0]}")
@@ -95,6 +98,13 @@ def parse_command(text: str) -> Command:
         target, description = _split_expr(rest)
         return Command(EXPR, description, target, stripped)
     return Command(name, rest, "", stripped)
+
+
+def suggest(word: str) -> Optional[str]:
+    """The command a mistyped one most likely meant (``bulid`` -> ``/build``), or None."""
+    words = [alias for alias in _ALIASES if alias.isalpha()]
+    found = nearest(word.lower(), words, max_ratio=0.5) if len(word) > 1 else None
+    return f"/{_ALIASES[found]}" if found else None
 
 
 def _split_expr(rest: str) -> Tuple[str, str]:

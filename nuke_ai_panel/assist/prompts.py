@@ -115,6 +115,7 @@ class HelperRequest:
     node: Optional[str] = None
     knob: Optional[str] = None
     context_trimmed: bool = False
+    note: str = ""
 
     def messages(self) -> List[Message]:
         return [Message("user", self.user)]
@@ -136,7 +137,7 @@ def build_request(command: Command, host: Host, budget: int = DEFAULT_BUDGET) ->
 
 def _base(command: Command, user: str, connect_to: Optional[str] = None,
           node: Optional[str] = None, knob: Optional[str] = None,
-          context_trimmed: bool = False) -> HelperRequest:
+          context_trimmed: bool = False, note: str = "") -> HelperRequest:
     return HelperRequest(
         command=command,
         system=system_prompt(command.name),
@@ -148,15 +149,28 @@ def _base(command: Command, user: str, connect_to: Optional[str] = None,
         node=node,
         knob=knob,
         context_trimmed=context_trimmed,
+        note=note,
     )
+
+
+#: Said when a helper works on the whole script because nothing is selected.
+WHOLE_SCRIPT = "Nothing is selected, so this is about the whole script."
+NO_ERRORS = ("No node is in error, so there is nothing to fix; nothing was sent. "
+             "Select nodes and use /explain to ask about them instead.")
+
+
+def _scope_note(scope: str) -> str:
+    return WHOLE_SCRIPT if scope == "script" else ""
 
 
 def _explain(command: Command, host: Host, budget: int) -> HelperRequest:
     context = selection_context(host, budget)
-    ask = "Explain these nodes."
+    whole = context.scope == "script"
+    ask = "Nothing is selected: explain the whole script." if whole else "Explain these nodes."
     if command.argument:
         ask += f" In particular: {command.argument}"
-    return _base(command, f"{context.render()}\n\n{ask}", context_trimmed=context.trimmed)
+    return _base(command, f"{context.render()}\n\n{ask}", context_trimmed=context.trimmed,
+                 note=_scope_note(context.scope))
 
 
 def paste_target(host: Host) -> Optional[str]:
@@ -185,6 +199,8 @@ def _script(command: Command, host: Host, budget: int) -> HelperRequest:
 
 
 def _fix(command: Command, host: Host, budget: int) -> HelperRequest:
+    if not host.nodes_in_error():
+        raise CommandError(NO_ERRORS)
     user = f"{error_context(host, budget)}\n\nWhy are these nodes in error, and how do I fix it?"
     if command.argument:
         user += f" Note from the artist: {command.argument}"

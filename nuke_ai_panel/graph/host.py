@@ -140,6 +140,13 @@ class Host(Protocol):
     def undo_names(self) -> List[str]:
         """The names of the undo steps, oldest first (the last is what Ctrl+Z undoes)."""
 
+    def evaluate_expression(self, node: str, knob: str, expression: str,
+                            frames: Sequence[float]) -> List[float]:
+        """The values ``expression`` would give ``node.knob`` (``knob`` may name a channel:
+        ``translate.x``) at each of ``frames``, leaving the script, its undo history and its
+        modified flag exactly as they were. HostError, saying why in plain words, when it
+        cannot be evaluated here (the in-memory host knows only a common subset)."""
+
     def run_python(self, code: str) -> RunResult:
         """Run model-written code with nuke.message/ask/getInput made non-blocking."""
 

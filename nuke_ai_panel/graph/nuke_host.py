@@ -312,6 +312,36 @@ class NukeHost:
         else:
             self._in_undo(f"Set {knob}", lambda: k.setValue(value))
 
+    def evaluate_expression(self, node: str, knob: str, expression: str,
+                            frames: Sequence[float]) -> List[float]:
+        """Nuke itself evaluates: the expression is set on the knob with undo recording off
+        (``nuke.Undo.disable()``), read with ``Array_Knob.getValueAt(frame, channel)`` and
+        the knob put back from its saved script text (``toScript``/``fromScript``); the
+        script's modified flag is restored too, so nothing is left behind."""
+        return self._call(self._evaluate_expression, node, knob, expression, list(frames))
+
+    def _evaluate_expression(self, node: str, knob: str, expression: str,
+                             frames: List[float]) -> List[float]:
+        from .expr_eval import channel_index
+
+        base, _, channel_name = knob.partition(".")
+        channel = channel_index(channel_name) if channel_name else None
+        k = self._node(node).knobs().get(base)
+        if k is None or not callable(getattr(k, "getValueAt", None)):
+            raise HostError(f"{node}.{base} does not hold a number that can be previewed")
+        root = self.nuke.root()
+        saved, modified = k.toScript(), root.modified()
+        undo = self.nuke.Undo()
+        undo.disable()
+        try:
+            if k.setExpression(expression, -1 if channel is None else channel) is False:
+                raise HostError("Nuke did not accept the expression")
+            return [float(k.getValueAt(frame, channel or 0)) for frame in frames]
+        finally:
+            k.fromScript(saved)
+            undo.enable()
+            root.setModified(modified)
+
     def class_source(self) -> Any:
         """Nuke's own classes, read live on the main thread and cached for the session
         (``live_catalogue``); the shipped catalogue answers only what Nuke cannot."""

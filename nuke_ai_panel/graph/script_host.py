@@ -201,6 +201,20 @@ class ScriptHost:
             wanted = raw if knobs is None else {k: raw[k] for k in knobs if k in raw}
             return NodeKnobs(n.node_class, names, dict(wanted), False)
 
+    def evaluate_expression(self, node: str, knob: str, expression: str,
+                            frames: Sequence[float]) -> List[float]:
+        """See ``Host.evaluate_expression``: the common subset of Nuke's expressions
+        (:mod:`.expr_eval`); anything else is a HostError saying it needs Nuke."""
+        from .expr_eval import NotEvaluable, evaluate_frames, host_lookup
+
+        with self._lock:
+            self.node(node)
+            names = [n.full_name for n in self._script.nodes]
+            try:
+                return evaluate_frames(expression, frames, host_lookup(self, names), node)
+            except NotEvaluable as exc:
+                raise HostError(str(exc)) from None
+
     def class_source(self) -> Any:
         """The shipped catalogue for the Nuke version that wrote the script (the default
         version when it names none, or one the catalogue does not have)."""

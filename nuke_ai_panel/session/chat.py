@@ -73,22 +73,29 @@ class ChatSession:
 
     # -- turns ----------------------------------------------------------------------------------
 
-    def send(self, text: str, target: Target) -> Optional[Turn]:
+    def send(self, text: str, target: Target, replace_last: bool = False) -> Optional[Turn]:
         """Add ``text`` as the user's turn and stream the answer; None (nothing changed) while
-        a turn is in flight or when ``text`` is blank."""
+        a turn is in flight or when ``text`` is blank. ``replace_last``: "edit and resend",
+        the last user turn and its answers give way to this one."""
         with self._lock:
             if self._turn is not None or self._closed or not text.strip():
                 return None
+            if replace_last:
+                self._drop_last_exchange()
             user = self._conversation.add(HistoryMessage("user", text))
             self._helper = None
             return self._start(target, user, None)
 
-    def send_helper(self, prompt: HelperPrompt, target: Target) -> Optional[Turn]:
+    def send_helper(self, prompt: HelperPrompt, target: Target,
+                    replace_last: bool = False) -> Optional[Turn]:
         """A helper turn: the conversation shows ``prompt.display``, the model gets the
-        helper's messages and system prompt. Retry after it resends the same prompt."""
+        helper's messages and system prompt. Retry after it resends the same prompt.
+        ``replace_last`` as for :meth:`send`."""
         with self._lock:
             if self._turn is not None or self._closed:
                 return None
+            if replace_last:
+                self._drop_last_exchange()
             user = self._conversation.add(HistoryMessage("user", prompt.display))
             self._helper = prompt
             return self._start(target, user, prompt)
@@ -100,6 +107,17 @@ class ChatSession:
             if not self.can_retry() or self._closed:
                 return None
             return self._start(target, None, self._helper)
+
+    def last_prompt(self) -> Optional[str]:
+        """The text of the last user turn (what "edit and resend" puts back), or None."""
+        return next((m.text for m in reversed(self._conversation.messages)
+                     if m.role == "user"), None)
+
+    def _drop_last_exchange(self) -> None:
+        messages = self._conversation.messages
+        last = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
+        if last is not None:
+            del messages[last:]
 
     def stop(self) -> bool:
         """Cancel the turn in flight; the connection closes at once, the text so far stays."""
@@ -171,6 +189,19 @@ class ChatSession:
             turn.finished()
 
     # -- conversations --------------------------------------------------------------------------
+
+    def save(self) -> str:
+        """Save the conversation now, after it changed outside a turn (a step applied or
+        undone); returns "" or why it could not be saved. With history off nothing is
+        written."""
+        with self._lock:
+            if not self.save_history or not self._conversation.messages:
+                return ""
+            try:
+                history.save(self._conversation)
+            except (OSError, ValueError) as exc:
+                return f"Could not save the conversation: {exc}"
+            return ""
 
     def new(self) -> bool:
         """Start an empty conversation; refused (False) while a turn is in flight."""

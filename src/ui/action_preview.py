@@ -13,12 +13,14 @@ never changes the graph itself: the controller applies on accept.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
 from Qt import QtCore, QtGui, QtWidgets
 
 from nuke_ai_panel.assist.actions import Action, PasteNodes, RunPython, SetExpression
 from nuke_ai_panel.graph.risk import DANGER, WARNING, Finding, RiskReport
+
+from .plain_words import for_gui
 
 __all__ = ["ActionPreviewDialog"]
 
@@ -47,7 +49,8 @@ def _monospace() -> QtGui.QFont:
 class ActionPreviewDialog(QtWidgets.QDialog):
     """Shows ``action``; ``action()`` returns it as the artist left it (edits included)."""
 
-    def __init__(self, action: Action, parent: Optional[QtWidgets.QWidget] = None) -> None:
+    def __init__(self, action: Action, parent: Optional[QtWidgets.QWidget] = None,
+                 evaluate: Optional[Callable[[str], Any]] = None) -> None:
         super().__init__(parent)
         self.setObjectName("actionPreviewDialog")
         self.setWindowTitle("Preview: " + action.title)
@@ -57,6 +60,8 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         self.expression_edit: Optional[QtWidgets.QLineEdit] = None
         self.risk_list: Optional[QtWidgets.QListWidget] = None
         self.disabled_note: Optional[QtWidgets.QLabel] = None
+        self.values_label: Optional[QtWidgets.QLabel] = None
+        self._evaluate = evaluate
         self._rescan = QtCore.QTimer(self)
         self._rescan.setSingleShot(True)
         self._rescan.setInterval(RESCAN_MS)
@@ -70,7 +75,7 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         else:
             self._build_expression(layout, action)
         layout.addWidget(_label("previewUndoNote",
-                                f"Applied as one undo step, \u201c{action.title}\u201d: "
+                                f"Apply makes it one undo step, \u201c{action.title}\u201d: "
                                 "Ctrl+Z takes it all back."))
         self.apply_button = QtWidgets.QPushButton("Apply")
         self.apply_button.setObjectName("applyButton")
@@ -78,8 +83,10 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         self.cancel_button.setObjectName("cancelButton")
         for button in (self.apply_button, self.cancel_button):
             button.setAutoDefault(False)
+        self.blocked_label = _label("applyBlockedLabel")
+        self.blocked_label.setStyleSheet(DISABLED_NOTE_STYLE)
         buttons = QtWidgets.QHBoxLayout()
-        buttons.addStretch(1)
+        buttons.addWidget(self.blocked_label, 1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.apply_button)
         layout.addLayout(buttons)
@@ -89,17 +96,25 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         self.resize(620, 480)
 
     def _update_apply(self, action: Action) -> None:
+        """Apply is enabled only when the action may run; when not, the button's row says
+        why (the first sentence of the note; all of it in the tooltip)."""
         allowed = action.allowed
+        note = for_gui(action.disabled_note)
+        reason = "" if allowed else (note.split(". ")[0].rstrip(".") + ".")
         self.apply_button.setEnabled(allowed)
-        self.apply_button.setToolTip("" if allowed else "Running code is turned off in the settings")
+        self.apply_button.setToolTip("Make this change, as one undo step" if allowed
+                                     else f"Apply is off: {note}")
+        self.blocked_label.setText(reason)
+        self.blocked_label.setToolTip(note)
+        self.blocked_label.setVisible(not allowed)
         if self.disabled_note is not None:
-            self.disabled_note.setText(action.disabled_note)
+            self.disabled_note.setText(for_gui(action.disabled_note))
             self.disabled_note.setVisible(not allowed)
 
     # -- building ---------------------------------------------------------------------------
 
     def _add_disabled_note(self, layout: QtWidgets.QVBoxLayout, action: Action) -> None:
-        note = _label("codeDisabledNote", action.disabled_note)
+        note = _label("codeDisabledNote", for_gui(action.disabled_note))
         note.setStyleSheet(DISABLED_NOTE_STYLE)
         note.setVisible(not action.allowed)
         self.disabled_note = note
@@ -195,6 +210,10 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         edit.setFont(_monospace())
         self.expression_edit = edit
         layout.addWidget(edit)
+        if self._evaluate is not None:
+            self.values_label = _label("expressionValues")
+            layout.addWidget(self.values_label)
+            self._show_values(action.expression)
         self.risk_list = QtWidgets.QListWidget()
         self.risk_list.setObjectName("previewRisks")
         layout.addWidget(self.risk_list, 1)
@@ -211,6 +230,13 @@ class ActionPreviewDialog(QtWidgets.QDialog):
             edited = self._action.with_expression(self.expression_edit.text().strip())
             self._show_risks(edited.risk)
             self._update_apply(edited)
+            self._show_values(edited.expression)
+
+    def _show_values(self, expression: str) -> None:
+        """The knob's value now and the expression's at the first and last frame."""
+        if self.values_label is None or self._evaluate is None:
+            return
+        self.values_label.setText("\n".join(self._evaluate(expression).lines()))
 
     def _show_risks(self, risk: RiskReport) -> None:
         assert self.risk_list is not None

@@ -28,6 +28,7 @@ from .assist_controller import EXAMPLE_SCRIPT, AssistController, install, standa
 from .chat_panel import ChatPanel
 from .node_graph import NodeGraphPanel
 from .script_files import ScriptFiles
+from .theme import apply_dark_theme
 
 TITLE = "Nuke AI Panel"
 
@@ -113,12 +114,14 @@ class MainWindow(QtWidgets.QMainWindow):
         """Undo the last applied step on the in-memory comp, as Edit > Undo does in Nuke."""
         name = self.host.undo()
         self._comp_changed()
+        self.controller.check_steps()
         self.panel.set_status(f"undid \u201c{name}\u201d" if name else "nothing to undo")
         return name
 
     def redo(self) -> Optional[str]:
         name = self.host.redo()
         self._comp_changed()
+        self.controller.check_steps()
         self.panel.set_status(f"redid \u201c{name}\u201d" if name else "nothing to redo")
         return name
 
@@ -134,6 +137,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.files.save()
 
     def _host_changed(self, host: ScriptHost) -> None:
+        self.controller.forget_steps()
         self.panel.host = host
         self.graph.set_host(host)
         self._update_title()
@@ -173,23 +177,6 @@ class MainWindow(QtWidgets.QMainWindow):
         super().closeEvent(event)
 
 
-def dark_palette() -> QtGui.QPalette:
-    """Close to Nuke's own colours, so answers look as they will inside Nuke."""
-    palette = QtGui.QPalette()
-    colours = {
-        QtGui.QPalette.Window: "#323232", QtGui.QPalette.WindowText: "#d0d0d0",
-        QtGui.QPalette.Base: "#262626", QtGui.QPalette.AlternateBase: "#2e2e2e",
-        QtGui.QPalette.Text: "#d8d8d8", QtGui.QPalette.Button: "#3a3a3a",
-        QtGui.QPalette.ButtonText: "#d8d8d8", QtGui.QPalette.Highlight: "#f7931e",
-        QtGui.QPalette.HighlightedText: "#111111", QtGui.QPalette.Link: "#f0a860",
-        QtGui.QPalette.ToolTipBase: "#3a3a3a", QtGui.QPalette.ToolTipText: "#d8d8d8",
-        QtGui.QPalette.PlaceholderText: "#808080",
-    }
-    for role, colour in colours.items():
-        palette.setColor(role, QtGui.QColor(colour))
-    return palette
-
-
 def build(args: argparse.Namespace, worker: Optional[Worker] = None,
           host: Optional[ScriptHost] = None) -> Tuple[MainWindow, ChatPanel]:
     if host is None:
@@ -210,8 +197,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         app = QtWidgets.QApplication(sys.argv[:1])
         app.setApplicationName(TITLE)
         if not args.light:
-            app.setStyle("Fusion")
-            app.setPalette(dark_palette())
+            apply_dark_theme(app)
     host = None
     if args.script:
         try:

@@ -27,19 +27,24 @@ from nuke_ai_panel.assist.actions import (
     NoAction,
     Outcome,
     RunPython,
+    SetExpression,
     action_from_answer,
     apply,
     follow_up,
 )
 from nuke_ai_panel.assist.commands import (HELP, MENU_HELPERS, CommandError, help_text,
                                            parse_command)
+from nuke_ai_panel.assist.expr_preview import preview_expression
+from nuke_ai_panel.assist.steps import StepWatch
 from nuke_ai_panel.assist.prompts import ANSWER_TEXT, DEFAULT_BUDGET, HelperRequest, build_request
 from nuke_ai_panel.graph.host import Host, HostError
 from nuke_ai_panel.graph.script_host import ScriptHost
-from nuke_ai_panel.history import COMPLETE
+from nuke_ai_panel.history import COMPLETE, AppliedStep, HistoryMessage
 from nuke_ai_panel.session import ChatSession, Turn
 
 from .action_preview import ActionPreviewDialog
+from .compact import ElidedLabel
+from .plain_words import for_gui
 
 __all__ = [
     "AssistController",
@@ -53,8 +58,10 @@ __all__ = [
 
 EXAMPLE_SCRIPT = (Path(__file__).resolve().parents[2] / "nuke_ai_panel" / "graph" / "examples"
                   / "greenscreen_comp.nk")
-STUDIO_CODE_OFF_NOTE = ("Running code from the assistant is turned off by your studio "
-                        "(allow_code_execution). The code is shown so you can read or copy it.")
+STUDIO_CODE_OFF_NOTE = ("Running code from the assistant is turned off by your studio. The "
+                        "code is shown so you can read or copy it.")
+STEP_POLL_MS = 1000
+"""How often the undo history is read while applied steps are being watched (cheap)."""
 OUTCOME_STYLE = ("QFrame#assistOutcome { background-color: #4a2626; border: 1px solid #7a3c3c; "
                  "border-radius: 3px; }")
 
@@ -84,6 +91,9 @@ class PanelPort(Protocol):
     def prefill(self, text: str) -> None:
         """Put ``text`` in the prompt box for the artist to finish (menu items)."""
 
+    def step_changed(self, message: HistoryMessage) -> None:
+        """``message``'s applied steps changed (applied, undone, redone): redraw and save."""
+
     def window(self) -> Optional[QtWidgets.QWidget]:
         """The parent for the preview dialog."""
 
@@ -107,7 +117,7 @@ class ChatPanelPort:
         return bool(self.panel.send_helper(request))
 
     def notice(self, text: str, level: str = "info") -> None:
-        self.panel.transcript.add_notice(text, level)
+        self.panel.transcript.add_notice(for_gui(text), level)
 
     def show_widget(self, widget: QtWidgets.QWidget) -> None:
         self.panel.add_helper_widget(widget)
@@ -115,12 +125,19 @@ class ChatPanelPort:
     def prefill(self, text: str) -> None:
         self.panel.prefill(text)
 
+    def step_changed(self, message: HistoryMessage) -> None:
+        self.panel.transcript.refresh_message(message)
+        problem = self.panel.session.save()
+        if problem:
+            self.panel.notices.add(problem)
+
     def window(self) -> Optional[QtWidgets.QWidget]:
         return self.panel
 
 
 class OutcomeBar(QtWidgets.QFrame):
-    """A failed apply, with "Ask to fix" (send the traceback back) and Dismiss."""
+    """A failed apply, with "Ask to fix" (send the traceback back) and Dismiss: one line (the
+    whole text in its tooltip; the transcript has it with the traceback)."""
 
     fixRequested = QtCore.Signal()
 
@@ -128,10 +145,8 @@ class OutcomeBar(QtWidgets.QFrame):
         super().__init__(parent)
         self.setObjectName("assistOutcome")
         self.setStyleSheet(OUTCOME_STYLE)
-        self.label = QtWidgets.QLabel(self)
+        self.label = ElidedLabel("", self)
         self.label.setObjectName("assistOutcomeText")
-        self.label.setTextFormat(QtCore.Qt.PlainText)
-        self.label.setWordWrap(True)
         self.fix_button = QtWidgets.QPushButton("Ask to fix", self)
         self.fix_button.setObjectName("askFixButton")
         self.fix_button.setToolTip("Send the code and its traceback back to the assistant")
@@ -173,6 +188,10 @@ class AssistController(QtCore.QObject):
         self._fallback_host = host
         self._last: Optional[Tuple[HelperRequest, Action, Outcome]] = None
         self.preview: Optional[ActionPreviewDialog] = None
+        self.steps = StepWatch()
+        self._step_timer = QtCore.QTimer(self)
+        self._step_timer.setInterval(STEP_POLL_MS)
+        self._step_timer.timeout.connect(self.check_steps)
         self.outcome_bar = OutcomeBar()
         self.outcome_bar.fixRequested.connect(self.ask_to_fix)
         port.show_widget(self.outcome_bar)
@@ -191,9 +210,10 @@ class AssistController(QtCore.QObject):
         turn = self.port.session().turn
         return turn is not None and isinstance(turn.helper, HelperRequest)
 
-    def handle(self, _panel: Any, text: str) -> None:
-        """ChatPanel's ``command_handler(panel, text)``."""
-        self.run(text)
+    def handle(self, _panel: Any, text: str) -> bool:
+        """ChatPanel's ``command_handler(panel, text)``: True when the command ran (the
+        panel keeps the text in the prompt box otherwise)."""
+        return self.run(text)
 
     def run(self, text: str) -> bool:
         """Run a slash command; False (with a notice saying why) when it cannot start."""
@@ -249,6 +269,8 @@ class AssistController(QtCore.QObject):
         self.outcome_bar.hide()
         if not self.port.send_helper(request):
             return False
+        if request.note:
+            self.port.notice(request.note)
         if request.context_trimmed:
             self.port.notice("The selection was too big to send whole: long knob values were "
                              "summarised to fit the context budget.")
@@ -271,7 +293,7 @@ class AssistController(QtCore.QObject):
         if isinstance(proposal, NoAction):
             self.port.notice(proposal.message, "warning")
         elif proposal is not None:
-            self._open_preview(request, proposal)
+            self._open_preview(request, proposal, turn.answer)
 
     def _propose(self, text: str, request: HelperRequest, host: Host) -> Any:
         config = self.port.config()
@@ -283,11 +305,16 @@ class AssistController(QtCore.QObject):
 
     # -- preview and apply -----------------------------------------------------------------
 
-    def _open_preview(self, request: HelperRequest, action: Action) -> None:
+    def _open_preview(self, request: HelperRequest, action: Action,
+                      answer: HistoryMessage) -> None:
         self._close_preview()
-        dialog = ActionPreviewDialog(action, self.port.window())
+        evaluate = None
+        host = self.host
+        if isinstance(action, SetExpression) and host is not None:
+            evaluate = partial(preview_expression, host, action.node, action.knob)
+        dialog = ActionPreviewDialog(action, self.port.window(), evaluate=evaluate)
         dialog.setModal(False)
-        dialog.accepted.connect(partial(self._apply, request, dialog))
+        dialog.accepted.connect(partial(self._apply, request, dialog, answer))
         dialog.rejected.connect(partial(self.port.notice, "Cancelled: nothing was changed."))
         self.preview = dialog
         dialog.show()
@@ -300,7 +327,8 @@ class AssistController(QtCore.QObject):
             dialog.close()
             dialog.deleteLater()
 
-    def _apply(self, request: HelperRequest, dialog: ActionPreviewDialog) -> None:
+    def _apply(self, request: HelperRequest, dialog: ActionPreviewDialog,
+               answer: HistoryMessage) -> None:
         host = self.host
         action = dialog.action()
         if self.preview is dialog:
@@ -308,13 +336,48 @@ class AssistController(QtCore.QObject):
         dialog.deleteLater()
         if host is None:
             return
+        baseline = host.undo_names().count(action.title)
         outcome = apply(host, action)
         self._last = (request, action, outcome)
+        if outcome.ok:
+            step = AppliedStep(action.title, outcome.done_text())
+            answer.steps.append(step)
+            self.steps.track(step, answer, baseline)
+            self.port.step_changed(answer)
+            self.check_steps()
         self._report(action, outcome)
         self.outcomeReady.emit(outcome)
 
+    # -- undone steps ----------------------------------------------------------------------
+
+    def check_steps(self) -> List[HistoryMessage]:
+        """Read the host's undo history and mark the applied steps undone (or live again);
+        the transcript and history follow. Runs every second while there are steps to
+        watch, and at once when the app undoes or redoes."""
+        self.steps.keep_only(self.port.session().conversation.messages)
+        host = self.host
+        changed: List[HistoryMessage] = []
+        if self.steps.active and host is not None:
+            try:
+                changed = self.steps.update(host.undo_names())
+            except HostError:
+                changed = []
+            for message in changed:
+                self.port.step_changed(message)
+        if self.steps.active and not self._step_timer.isActive():
+            self._step_timer.start()
+        elif not self.steps.active:
+            self._step_timer.stop()
+        return changed
+
+    def forget_steps(self) -> None:
+        """Another comp is open: the steps applied to the last one are no longer watched."""
+        self.steps.tracked.clear()
+        self._step_timer.stop()
+
     def _report(self, action: Action, outcome: Outcome) -> None:
-        self.port.notice(outcome.summary(), "info" if outcome.ok else "error")
+        if not outcome.ok:
+            self.port.notice(outcome.summary(), "error")
         if outcome.output.strip():
             self.port.notice("Output:\n" + outcome.output.rstrip())
         if outcome.traceback:

@@ -26,21 +26,17 @@ from nuke_ai_panel.settings import ChatRequest
 from nuke_ai_panel.worker import Worker, get_worker
 
 from . import status
-from .banner import ErrorBanner, NoticeBar
 from .binding_guard import protect_none_refcount
 from .bridge import qt_dispatcher
 from .conversation_bar import ConversationBar
 from .model_picker import ModelPicker
-from .prompt_edit import PromptEdit
+from .panel_layout import build_panel
 from .settings_dialog import SettingsDialog
-from .transcript import TranscriptView
-from .widgets import push_button
 
 log = get_logger("ui")
 
 CommandHandler = Callable[["ChatPanel", str], Any]
 STATUS_INTERVAL = 0.25
-SETTINGS_KINDS = ("config", "auth", "connect", "connect_timeout", "protocol")
 
 
 class ChatPanel(QtWidgets.QWidget):
@@ -62,6 +58,7 @@ class ChatPanel(QtWidgets.QWidget):
         self._worker = worker or get_worker()
         self._config: Config = load_config()
         self._provider_banner = False
+        self._replacing = False
         self._last_status = 0.0
         self.session = ChatSession(self._worker, qt_dispatcher, self._config.history_enabled)
         self.session.on_turn_started.add(self._on_turn_started)
@@ -84,48 +81,19 @@ class ChatPanel(QtWidgets.QWidget):
         self.picker.provider_changed()
 
     def _build(self) -> None:
-        self.settings_button = push_button("settingsButton", "Settings")
-        self.new_chat_button = push_button("newChatButton", "New chat")
-        self.errors = ErrorBanner()
-        self.notices = NoticeBar()
-        self.transcript = TranscriptView()
-        self.prompt = PromptEdit()
-        self.status_label = QtWidgets.QLabel()
-        self.status_label.setObjectName("statusLabel")
-        self.status_label.setTextFormat(QtCore.Qt.PlainText)
-        self.stop_button = push_button("stopButton", "Stop", "Stop the answer (Esc)")
-        self.send_button = push_button("sendButton", "Send", "Send (Enter)")
-
-        rows = ((self.provider_combo, (self.model_combo, 1), self.refresh_models_button,
-                 self.settings_button),
-                (self.preset_combo, self.bar.edit_presets_button, (self.history_combo, 1),
-                 self.new_chat_button, self.bar.export_button, self.bar.delete_button))
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        for widgets in rows:
-            row = QtWidgets.QHBoxLayout()
-            for item in widgets:
-                widget, stretch = item if isinstance(item, tuple) else (item, 0)
-                row.addWidget(widget, stretch)
-            layout.addLayout(row)
-        layout.addWidget(self.notices)
-        layout.addWidget(self.errors)
-        layout.addWidget(self.transcript, 1)
-        layout.addWidget(self.prompt)
-        bottom = QtWidgets.QHBoxLayout()
-        bottom.addWidget(self.status_label, 1)
-        bottom.addWidget(self.stop_button)
-        bottom.addWidget(self.send_button)
-        layout.addLayout(bottom)
-
+        self.compact = build_panel(self)
         self.settings_button.clicked.connect(self.open_settings)
         self.new_chat_button.clicked.connect(self.new_chat)
         self.errors.retryRequested.connect(self.retry)
         self.errors.settingsRequested.connect(self.open_settings)
+        self.notices.settingsRequested.connect(self.open_settings)
+        self.large_prompt.sendAnyway.connect(self.send)
+        self.large_prompt.keepEditing.connect(self.prompt.setFocus)
         self.prompt.submitted.connect(self.send)
         self.prompt.cancelRequested.connect(self.stop)
         self.send_button.clicked.connect(self.send)
         self.stop_button.clicked.connect(self.stop)
+        self.edit_last_button.clicked.connect(self.edit_last)
         self.transcript.codeCopied.connect(
             lambda index: self.set_status(f"copied code block {index + 1} to the clipboard"))
 
@@ -168,10 +136,10 @@ class ChatPanel(QtWidgets.QWidget):
 
     def show_error(self, kind: str, message: str, hint: str = "", retry: bool = False,
                    about_provider: bool = False) -> None:
-        """The error banner; ``about_provider`` errors go away when the provider changes."""
+        """The error banner (in plain words, with Open Settings when it names Settings);
+        ``about_provider`` errors go away when the provider changes."""
         self._provider_banner = about_provider
-        self.errors.show_error(kind, message, hint, retry=retry,
-                               settings=kind in SETTINGS_KINDS)
+        self.errors.show_error(kind, message, hint, retry=retry)
 
     def clear_provider_error(self) -> None:
         if self._provider_banner:
@@ -188,7 +156,8 @@ class ChatPanel(QtWidgets.QWidget):
     # -- what the artist does -------------------------------------------------------------------
 
     def send(self) -> bool:
-        """Send the prompt box's text (or run a /command). Refused while an answer streams."""
+        """Send the prompt box's text (or run a /command). Refused while an answer streams;
+        whatever is not sent stays in the prompt box."""
         text = self.prompt.toPlainText()
         if not text.strip():
             return False
@@ -196,37 +165,58 @@ class ChatPanel(QtWidgets.QWidget):
             self.set_status("still answering: press Stop (Esc) first")
             return False
         if text.strip().startswith("/"):
+            done = self.run_command(text.strip())
+        else:
+            window = self.picker.context_window(self.current_provider(), self.current_model())
+            if self.large_prompt.holds_back(text, window, self.current_model()):
+                return False
+            done = self.send_message(text)
+        if done:
+            self.prompt.remember(text)
             self.prompt.clear()
-            self.run_command(text.strip())
-            return True
-        if self.send_message(text):
-            self.prompt.clear()
-            return True
-        return False
+        return done
 
-    def run_command(self, text: str) -> None:
+    def run_command(self, text: str) -> bool:
+        """Run a /command; False (the text stays in the prompt box) when it did not run."""
         handler = self.command_handler
+        name = text.split()[0]
         if handler is None:
-            name = text.split()[0]
             self.transcript.add_notice(f"Unknown command {name}: no commands are available "
                                        "here. Type without a leading / to ask the assistant.",
                                        "warning")
-            return
+            return False
         try:
-            handler(self, text)
+            return handler(self, text) is not False
         except Exception as exc:
-            log.exception("command %r failed", text.split()[0])
-            self.transcript.add_notice(f"{text.split()[0]} failed: {exc}", "error")
+            log.exception("command %r failed", name)
+            self.transcript.add_notice(f"{name} failed: {exc}", "error")
+            return False
 
     def send_message(self, text: str) -> bool:
-        """Add a user turn and stream the answer."""
+        """Add a user turn and stream the answer (replacing the last one after Edit last)."""
         target = None if self.streaming or not text.strip() else self._target()
-        return target is not None and self._started(self.session.send(text, target))
+        return target is not None and self._started(
+            self.session.send(text, target, replace_last=self._replacing))
 
     def send_helper(self, prompt: HelperPrompt) -> bool:
         """A helper turn (``/explain``, ``/build``...) on the current provider and model."""
         target = None if self.streaming else self._target()
-        return target is not None and self._started(self.session.send_helper(prompt, target))
+        return target is not None and self._started(
+            self.session.send_helper(prompt, target, replace_last=self._replacing))
+
+    def edit_last(self) -> bool:
+        """Put the last prompt back in the prompt box; Send then replaces it and its answer
+        (Esc or New chat leaves them be). The text being typed goes into the prompt history."""
+        last = None if self.streaming else self.session.last_prompt()
+        if last is None:
+            self.set_status("nothing to edit yet" if not self.streaming
+                            else "still answering: press Stop (Esc) first")
+            return False
+        self.prompt.remember(self.prompt.toPlainText())
+        self.prefill(last)
+        self._replacing = True
+        self.set_status(status.EDITING)
+        return True
 
     def retry(self) -> bool:
         """Send the last user turn again, after an error (the failed answer stays, marked)."""
@@ -236,9 +226,13 @@ class ChatPanel(QtWidgets.QWidget):
         return target is not None and self._started(self.session.retry(target))
 
     def stop(self) -> None:
-        """Cancel the answer in flight; the connection closes at once, the text so far stays."""
+        """Cancel the answer in flight; the connection closes at once, the text so far stays.
+        (Esc with nothing in flight leaves Edit last, keeping the text.)"""
         if self.session.stop():
             self.set_status("stopping\u2026")
+        elif self._replacing:
+            self._replacing = False
+            self.set_status("")
 
     def prefill(self, text: str) -> None:
         """Put ``text`` in the prompt box with the cursor at its end (menu items use it)."""
@@ -255,6 +249,7 @@ class ChatPanel(QtWidgets.QWidget):
     def _started(self, turn: Optional[Turn]) -> bool:
         if turn is None:
             return False
+        self._replacing = False
         self._remember_choice(turn.provider, turn.model)
         return True
 
@@ -262,6 +257,8 @@ class ChatPanel(QtWidgets.QWidget):
 
     def _on_turn_started(self, turn: Turn) -> None:
         self.errors.clear()
+        if self._replacing:
+            self.transcript.set_messages(self.conversation.messages[:-2])
         if turn.user is not None:
             self.transcript.add_user(turn.user)
         self.transcript.begin_answer(turn.answer)
@@ -301,11 +298,11 @@ class ChatPanel(QtWidgets.QWidget):
 
     def _update_buttons(self) -> None:
         busy = self.streaming
-        self.send_button.setEnabled(not busy)
         self.stop_button.setEnabled(busy)
-        for widget in (self.new_chat_button, self.history_combo, self.bar.delete_button,
-                       self.errors.retry_button):
+        for widget in (self.send_button, self.new_chat_button, self.history_combo,
+                       self.bar.delete_button, self.errors.retry_button):
             widget.setEnabled(not busy)
+        self.edit_last_button.setEnabled(not busy and self.session.last_prompt() is not None)
 
     # -- conversations --------------------------------------------------------------------------
 
@@ -323,11 +320,13 @@ class ChatPanel(QtWidgets.QWidget):
             self.refresh_history()
             return False
         self.errors.clear()
+        self._replacing = False
         self.transcript.set_messages(conv.messages)
         if conv.provider and self.set_provider(conv.provider) and conv.model:
             self.set_model(conv.model)
         self.set_status(f"opened \u201c{conv.title}\u201d")
         self.history_combo.setCurrentIndex(0)
+        self._update_buttons()
         return True
 
     def new_chat(self) -> bool:
@@ -337,9 +336,11 @@ class ChatPanel(QtWidgets.QWidget):
         return True
 
     def _show_new_chat(self) -> None:
+        self._replacing = False
         self.transcript.clear_transcript()
         self.errors.clear()
         self.set_status("")
+        self._update_buttons()
         self.prompt.setFocus()
 
     def delete_conversation(self) -> bool:

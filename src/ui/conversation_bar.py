@@ -19,6 +19,10 @@ from nuke_ai_panel import history
 from .widgets import push_button
 
 HISTORY_PLACEHOLDER = "Past conversations\u2026"
+HISTORY_OFF = "History is off: this chat is not saved"
+HISTORY_TIPS = ("Open a past conversation",
+                "Saving conversations is turned off in Settings: nothing of this chat is "
+                "written to disk. Past conversations can still be opened.")
 
 
 class ConversationBar(QtCore.QObject):
@@ -100,10 +104,12 @@ class ConversationBar(QtCore.QObject):
         for notice in notices:
             self.panel.notices.add(notice)
         combo = self.history_combo
+        saving = self.panel.config.history_enabled
+        combo.setToolTip(HISTORY_TIPS[0 if saving else 1])
         combo.blockSignals(True)
         try:
             combo.clear()
-            combo.addItem(HISTORY_PLACEHOLDER, None)
+            combo.addItem(HISTORY_PLACEHOLDER if saving else HISTORY_OFF, None)
             for summary in summaries:
                 stamp = time.strftime("%d %b %H:%M", time.localtime(summary.updated))
                 combo.addItem(f"{summary.title}  \u00b7  {stamp}", summary.id)
@@ -141,6 +147,6 @@ class ConversationBar(QtCore.QObject):
         try:
             written = self.panel.export_markdown(path)
         except OSError as exc:
-            self.panel.show_error("config", f"Could not export: {exc}")
+            self.panel.notices.add(f"Could not export the conversation: {exc}")
             return
         self.panel.set_status(f"exported to {written}")

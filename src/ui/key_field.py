@@ -2,7 +2,8 @@
 
 Where the key comes from is what :mod:`nuke_ai_panel.secrets` reports (keychain, environment
 variable, none); this widget never reads the keychain or the environment itself, and never
-holds a stored key, only what the artist types.
+holds a stored key, only what the artist types. A missing keychain is said once, by the
+dialog; the row only says what that means for this provider's key.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ Qt = QtCore.Qt
 
 
 class KeyField(QtWidgets.QWidget):
-    """``apiKeyEdit_P``, ``removeKeyButton_P``, ``keyLink_P``, ``keySourceLabel_P`` and
-    ``keychainNote_P`` for provider P. ``env_var`` gives the variable currently named for
-    the key (it may be typed on the page)."""
+    """``apiKeyEdit_P``, ``removeKeyButton_P``, ``keyLink_P`` and ``keySourceLabel_P`` for
+    provider P. ``env_var`` gives the variable currently named for the key (it may be typed
+    on the page)."""
 
     def __init__(self, provider_id: str, keychain: Tuple[bool, str],
                  env_var: Callable[[], Optional[str]],
@@ -33,7 +34,6 @@ class KeyField(QtWidgets.QWidget):
         self.info = PROVIDERS[provider_id]
         self._env_var = env_var
         self._keychain = keychain
-        self._no_keychain_description: Optional[str] = None
         self._stored_key = False
         pid = provider_id
         self.edit = QtWidgets.QLineEdit()
@@ -48,7 +48,6 @@ class KeyField(QtWidgets.QWidget):
         self.remove_button.setToolTip("Delete the stored key from the keychain when you save.")
         self.remove_button.toggled.connect(lambda _on: self.refresh())
         self.source_label = note_label(f"keySourceLabel_{pid}", visible=True)
-        self.keychain_note = note_label(f"keychainNote_{pid}")
 
         row = QtWidgets.QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -66,7 +65,6 @@ class KeyField(QtWidgets.QWidget):
         layout.setSpacing(2)
         layout.addLayout(row)
         layout.addWidget(self.source_label)
-        layout.addWidget(self.keychain_note)
 
     @property
     def typed_key(self) -> str:
@@ -85,7 +83,6 @@ class KeyField(QtWidgets.QWidget):
 
     def set_keychain(self, keychain: Tuple[bool, str]) -> None:
         self._keychain = keychain
-        self._no_keychain_description = None
         self.refresh()
 
     def _on_key_typed(self) -> None:
@@ -104,13 +101,10 @@ class KeyField(QtWidgets.QWidget):
         else:
             set_state_style(self.source_label, "")
             self.source_label.setText(self._source_text(available, env_var))
-        wants_key = self.info.needs_key or self.provider_id == OPENAI_COMPATIBLE
-        show_note = not available and wants_key
-        self.keychain_note.setVisible(show_note)
-        if show_note:
-            self.keychain_note.setText(self._no_keychain_text(env_var))
-            set_state_style(self.keychain_note, "warning")
         self.remove_button.setEnabled(available and self._stored_key)
+        self.remove_button.setToolTip(
+            "Delete the stored key from the keychain when you save." if self._stored_key
+            else "There is no key in the keychain to remove.")
 
     def _source_text(self, keychain_available: bool, env_var: Optional[str]) -> str:
         if self.typed_key:
@@ -125,17 +119,9 @@ class KeyField(QtWidgets.QWidget):
         if env_var and secrets.key_source(self.provider_id, env_var,
                                           use_keychain=False) == secrets.SOURCE_ENV:
             return f"Key in use: from ${env_var}."
-        if self.info.needs_key:
+        if self.info.needs_key or (self.provider_id == OPENAI_COMPATIBLE and env_var):
+            if not keychain_available:
+                return f"No key: set ${env_var}." if env_var else "No key."
             where = f" or set ${env_var}" if env_var else ""
             return f"No key: paste one above{where}."
         return "No key (this server usually needs none)."
-
-    def _no_keychain_text(self, env_var: Optional[str]) -> str:
-        """Plain words: no keychain here, keys are never written to disk, use the variable."""
-        if self._no_keychain_description is None:
-            self._no_keychain_description = secrets.keychain_status(self.provider_id)[1]
-        description = self._no_keychain_description
-        if self.provider_id == OPENAI_COMPATIBLE and env_var:
-            description = description.rsplit(". ", 1)[0] + f". Set {env_var} instead."
-        return (f"{description} A key typed here is only used for Test; the panel never "
-                "writes keys to disk.")

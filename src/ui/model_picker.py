@@ -16,6 +16,7 @@ from Qt import QtCore, QtWidgets
 
 from nuke_ai_panel.config import Config
 from nuke_ai_panel.errors import CONFIG, ProviderError
+from nuke_ai_panel.model_facts import context_from_listing, ollama_context_window
 from nuke_ai_panel.provider_info import PROVIDERS
 from nuke_ai_panel.settings import ProviderSettings
 
@@ -67,6 +68,8 @@ class ModelPicker(QtCore.QObject):
         self.worker = worker
         self.models: Dict[str, List[str]] = {}
         self.jobs: Dict[str, Tuple[Any, ResultBridge]] = {}
+        self.windows: Dict[Tuple[str, str], int] = {}
+        self._window_jobs: Dict[Tuple[str, str], Any] = {}
         self._chosen: Dict[str, str] = {}
         self._override_provider = provider
         self._override_model = model
@@ -193,6 +196,33 @@ class ModelPicker(QtCore.QObject):
     def _on_model_edited(self, text: str) -> None:
         if not self._filling and self.provider():
             self._chosen[self.provider()] = text.strip()
+            self._ask_window(self.provider(), text.strip())
+
+    # -- context windows --------------------------------------------------------------------------
+
+    def context_window(self, provider_id: str, model: str) -> Optional[int]:
+        """The model's context window in tokens, when its server has said (None: unknown)."""
+        return self.windows.get((provider_id, model)) or \
+            self.windows.get((provider_id, f"{model}:latest"))
+
+    def _ask_window(self, pid: str, model: str) -> None:
+        """Ollama says a listed model's window only when asked (``/api/show``): ask once."""
+        key = (pid, model)
+        if pid != "ollama" or model not in self.models.get(pid, []) or \
+                key in self.windows or key in self._window_jobs:
+            return
+        try:
+            settings = self.resolve(pid)
+        except ProviderError:
+            return
+        watcher = ResultBridge()
+        watcher.succeeded.connect(partial(self._on_window, key))
+        self._window_jobs[key] = watcher.watch(self.worker.submit(
+            lambda session: ollama_context_window(session, settings, model), name="show:ollama"))
+
+    def _on_window(self, key: Tuple[str, str], window: Any) -> None:
+        if window:
+            self.windows[key] = int(window)
 
     # -- model lists ------------------------------------------------------------------------------
 
@@ -223,6 +253,9 @@ class ModelPicker(QtCore.QObject):
         for handle, _watcher in list(self.jobs.values()):
             handle.cancel()
         self.jobs.clear()
+        for handle in self._window_jobs.values():
+            handle.cancel()
+        self._window_jobs.clear()
 
     def _listing_status(self) -> bool:
         """May a model list result take the status line (nothing newer is shown there)?"""
@@ -239,6 +272,10 @@ class ModelPicker(QtCore.QObject):
         if not self._forget(pid, watcher):
             return
         self.models[pid] = [m.id for m in models]
+        for model in models:
+            window = context_from_listing(model.details)
+            if window:
+                self.windows[(pid, model.id)] = window
         if pid != self.provider():
             return
         listed = self.models[pid]
@@ -246,6 +283,7 @@ class ModelPicker(QtCore.QObject):
                           (listed[0] if listed else ""))
         if not self.owner.streaming:
             self.owner.clear_provider_error()
+        self._ask_window(pid, self.model())
         if self._listing_status():
             count = len(listed)
             self.owner.set_status(f"{PROVIDERS[pid].label}: {count} model"

@@ -7,16 +7,19 @@ pinned into config.json) and a test uses the typed values without saving them.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from Qt import QtCore, QtWidgets
 
 from nuke_ai_panel.config import OPENAI_COMPATIBLE, Config, SettingError
+from nuke_ai_panel.errors import CONFIG, ProviderError
 from nuke_ai_panel.provider_info import PROVIDERS
 from nuke_ai_panel.settings import ProviderSettings
 
 from .key_field import KeyField
+from .plain_words import for_gui
 from .provider_widgets import STATE_COLOURS, ModelCombo, note_label, set_state_style
 
 Qt = QtCore.Qt
@@ -326,35 +329,36 @@ class ProviderPage(QtWidgets.QScrollArea):
     def allowed(self) -> bool:
         return self._config.is_allowed(self.provider_id)
 
-    def settings_for_call(self, config: Config) -> ProviderSettings:
-        """The typed values as call settings, as :meth:`Config.resolve` judges them (a
-        pending "Remove key" resolves without the keychain); raises :class:`ProviderError`."""
-        changed = self.changed()
-        return config.resolve(
-            self.provider_id,
-            base_url=changed.get("base_url") or None,
-            model=changed.get("model") or None,
-            connect_timeout=changed.get("connect_timeout"),
-            first_token_timeout=changed.get("first_token_timeout"),
-            idle_timeout=changed.get("idle_timeout"),
-            request_timeout=changed.get("request_timeout"),
-            max_retries=changed.get("max_retries"),
-            api_key=self.typed_key or None,
-            api_key_env=changed.get("api_key_env") or None,
-            use_keychain=not self.remove_key_pending,
-        )
+    def has_edits(self) -> bool:
+        """Is anything on this page not saved (a value, a typed key, Remove key)?"""
+        return bool(self.changed()) or bool(self.typed_key) or self.remove_key_pending
 
-    def apply_to(self, config: Config) -> List[str]:
-        """Copy the edited fields into ``config``; returns one message per rejected value."""
+    def settings_for_call(self, config: Config) -> ProviderSettings:
+        """What is on screen, as call settings: every value on the page is applied to a
+        copy of ``config`` that is never saved, and :meth:`Config.resolve` judges it (an
+        empty field means its default, as its placeholder shows; a typed key is used, a
+        pending "Remove key" resolves without the keychain). Raises :class:`ProviderError`."""
+        trial = copy.deepcopy(config)
+        problems = self.apply_to(trial, every=True)
+        if problems:
+            raise ProviderError(CONFIG, problems[0], "Correct the value above.")
+        return trial.resolve(self.provider_id, api_key=self.typed_key or None,
+                             use_keychain=not self.remove_key_pending)
+
+    def apply_to(self, config: Config, every: bool = False) -> List[str]:
+        """Copy the edited fields (``every``: all fields on screen) into ``config``; returns
+        one message per rejected value. Locked fields and a base URL an environment
+        variable sets are left alone."""
         problems = []
-        for field, value in self.changed().items():
+        values = self.values() if every else self.changed()
+        for field, value in values.items():
             path = self.path(field)
             if config.is_locked(path) or (field == "base_url" and config.env_var_for(path)):
                 continue
             try:
                 config.set(path, value)
             except SettingError as exc:
-                problems.append(f"{self.info.label}: {exc}")
+                problems.append(for_gui(f"{self.info.label}: {exc}", inside_settings=True))
         return problems
 
     # ----- models and results ------------------------------------------------------------------
@@ -394,8 +398,9 @@ class ProviderPage(QtWidgets.QScrollArea):
 
     def set_models_failed(self, text: str) -> None:
         self.models_tried = True
-        self.modelNote.setText(f"Could not list the models: {text}")
-        set_state_style(self.modelNote, "error")
+        unset = text.startswith("Not set up: ")
+        self.modelNote.setText(text if unset else f"Could not list the models: {text}")
+        set_state_style(self.modelNote, "" if unset else "error")
         self.modelNote.setVisible(True)
 
     def set_testing(self) -> None:

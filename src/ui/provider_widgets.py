@@ -1,5 +1,5 @@
-"""Small pieces the settings dialog and its provider pages share: result wording, state
-colours and dots, the lazily filled model combo and plain-text note labels."""
+"""Small pieces the settings dialog and its provider pages share: result wording (in plain
+words), state colours and dots, the lazily filled model combo and plain-text note labels."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ from Qt import QtCore, QtGui, QtWidgets
 
 from nuke_ai_panel.client import ConnectionCheck
 
+from .plain_words import for_gui, kind_words
+
 Qt = QtCore.Qt
 
-STATE_COLOURS = {"ok": "#3fae5a", "error": "#e0554d", "warning": "#d9a13b"}
+#: A provider that only lacks its key or URL: not set up, which is not a failure.
+UNSET = "unset"
+STATE_COLOURS = {"ok": "#3fae5a", "error": "#e0554d", "warning": "#d9a13b", UNSET: "#a0a0a0"}
 
 
 def format_check(check: ConnectionCheck) -> Tuple[str, str]:
@@ -23,12 +27,21 @@ def format_check(check: ConnectionCheck) -> Tuple[str, str]:
         if check.version:
             parts.append(f"server {check.version}")
         return "ok: " + ", ".join(parts), "ok"
-    return format_error(check.error_kind or "error", check.error_message, check.hint), "error"
+    return describe_failure(check.error_kind or "", check.error_message, check.hint)
 
 
-def format_error(kind: str, message: str, hint: str = "") -> str:
-    text = f"{kind}: {message}" if message else kind
-    return f"{text} \u2014 {hint}" if hint else text
+def describe_failure(kind: str, message: str, hint: str = "",
+                     not_set_up: bool = False) -> Tuple[str, str]:
+    """``(text, state)`` for a test or model list that did not work, in plain words as the
+    settings dialog says them (no kind id, no command-line flag, "above" for "in Settings").
+    A provider that only lacks its key or URL (``Config.resolve`` raised
+    :class:`~nuke_ai_panel.config.NotSetUp`) is *not set up* (state ``unset``)."""
+    said = for_gui(message, inside_settings=True) or kind_words(kind).capitalize()
+    advice = for_gui(hint, inside_settings=True)
+    text = f"{said} \u2014 {advice}" if advice else said
+    if not_set_up:
+        return f"Not set up: {text}", UNSET
+    return text, "error"
 
 
 def set_state_style(label: QtWidgets.QLabel, state: str) -> None:
@@ -63,12 +76,16 @@ def state_icon(state: str, size: int = 12) -> QtGui.QIcon:
     pixmap = QtGui.QPixmap(size, size)
     pixmap.fill(QtGui.QColor(0, 0, 0, 0))
     colour = {"ok": STATE_COLOURS["ok"], "error": STATE_COLOURS["error"],
-              "running": "#8a8a8a"}.get(state)
+              "running": "#8a8a8a", UNSET: STATE_COLOURS[UNSET]}.get(state)
     if colour:
         painter = QtGui.QPainter(pixmap)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QtGui.QColor(colour))
+        if state == UNSET:  # a ring: nothing wrong, just nothing set
+            painter.setPen(QtGui.QPen(QtGui.QColor(colour), 1.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QtGui.QColor(colour))
         painter.drawEllipse(1, 1, size - 2, size - 2)
         painter.end()
     return QtGui.QIcon(pixmap)

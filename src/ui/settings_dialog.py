@@ -16,14 +16,16 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from Qt import QtCompat, QtCore, QtWidgets
 
 from nuke_ai_panel import secrets
-from nuke_ai_panel.config import Config, load_config, save_config
+from nuke_ai_panel.config import Config, NotSetUp, load_config, save_config
 from nuke_ai_panel.errors import ProviderError
 from nuke_ai_panel.provider_info import PROVIDER_IDS, PROVIDERS
 from nuke_ai_panel.redact import redact
 
 from .bridge import ResultBridge
+from .general_settings import GeneralBox
+from .plain_words import for_gui
 from .provider_page import ProviderPage
-from .provider_widgets import format_check, format_error, set_state_style, state_icon
+from .provider_widgets import UNSET, describe_failure, format_check, set_state_style, state_icon
 
 Qt = QtCore.Qt
 TEST, MODELS = "test", "models"
@@ -86,6 +88,7 @@ class SettingsDialog(QtWidgets.QDialog):
         self.config: Config = load_config()
         self.keychain: Tuple[bool, str] = secrets.keychain_status()
         self.pages: Dict[str, ProviderPage] = {}
+        self._question: Any = None
         self.destroyed.connect(functools.partial(_cancel_handles, self._jobs))
         self._build()
         self.resize(880, 640)
@@ -109,6 +112,8 @@ class SettingsDialog(QtWidgets.QDialog):
         self.keychainLabel.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.keychainLabel)
         self._show_keychain()
+        self.general = GeneralBox(self.config)
+        layout.addWidget(self.general)
 
         self.providerList = QtWidgets.QListWidget()
         self.providerList.setObjectName("providerList")
@@ -165,9 +170,10 @@ class SettingsDialog(QtWidgets.QDialog):
         self.applyButton.setObjectName("applyButton")
         self.cancelButton = self.buttonBox.button(buttons.Cancel)
         self.cancelButton.setObjectName("cancelButton")
+        self.cancelButton.setToolTip("Close without saving: nothing typed here is kept")
         self.saveButton.clicked.connect(self._on_save)
         self.applyButton.clicked.connect(self.save)
-        self.cancelButton.clicked.connect(self.reject)
+        self.cancelButton.clicked.connect(self.discard)
         layout.addWidget(self.buttonBox)
 
     def _show_warnings(self) -> None:
@@ -176,12 +182,14 @@ class SettingsDialog(QtWidgets.QDialog):
         self.warningsLabel.setVisible(bool(lines))
 
     def _show_keychain(self) -> None:
-        """Only a missing keychain needs saying here; the pages name where keys come from."""
-        available, _description = self.keychain
+        """Said once per dialog, only when there is no keychain (why, and what to do); the
+        pages only name where each key comes from."""
+        available, description = self.keychain
         self.keychainLabel.setText("" if available else (
             "No keychain on this system, so API keys cannot be saved here; set each "
-            "provider's environment variable instead (named on its page). Keys are never "
-            "written to disk."))
+            "provider's environment variable instead (named on its page). A key typed here "
+            "is only used for Test, and keys are never written to disk."))
+        self.keychainLabel.setToolTip("" if available else description)
         set_state_style(self.keychainLabel, "warning")
         self.keychainLabel.setVisible(not available)
 
@@ -193,6 +201,8 @@ class SettingsDialog(QtWidgets.QDialog):
             item.setText(f"{label} (not allowed)")
         elif not page.enabled:
             item.setText(f"{label} (off)")
+        elif page.test_state == UNSET:
+            item.setText(f"{label} (not set up)")
         else:
             item.setText(label)
         item.setIcon(state_icon(page.test_state))
@@ -254,8 +264,10 @@ class SettingsDialog(QtWidgets.QDialog):
             settings = page.settings_for_call(self.config)
         except ProviderError as exc:
             self._cancel((pid, TEST))
-            page.set_result(format_error(exc.kind, exc.message, exc.hint), "error")
-            self._after_test(pid, "error")
+            text, state = describe_failure(exc.kind, exc.message, exc.hint,
+                                           isinstance(exc, NotSetUp))
+            page.set_result(text, state)
+            self._after_test(pid, state)
             return
         page.set_testing()
         self._refresh_item(pid)
@@ -282,9 +294,9 @@ class SettingsDialog(QtWidgets.QDialog):
                 self.fetch_models(pid)
         elif outcome == "failed":
             message = getattr(value, "message", None) or str(value) or type(value).__name__
-            page.set_result(format_error(getattr(value, "kind", "error"), redact(message),
-                                         getattr(value, "hint", "")), "error")
-            state = "error"
+            text, state = describe_failure(getattr(value, "kind", ""), redact(message),
+                                           getattr(value, "hint", ""))
+            page.set_result(text, state)
         else:
             page.set_result("Cancelled.", "")
             state = ""
@@ -298,9 +310,10 @@ class SettingsDialog(QtWidgets.QDialog):
         if len(self._test_all_done) < len(self._test_all):
             return
         states = list(self._test_all_done.values())
-        ok, failed = states.count("ok"), states.count("error")
-        stopped = len(states) - ok - failed
-        text = f"{ok} ok, {failed} failed" + (f", {stopped} stopped" if stopped else "")
+        ok, failed, unset = states.count("ok"), states.count("error"), states.count(UNSET)
+        stopped = len(states) - ok - failed - unset
+        text = f"{ok} ok, {failed} failed" + (f", {unset} not set up" if unset else "") + \
+            (f", {stopped} stopped" if stopped else "")
         self.testAllSummary.setText(text)
         set_state_style(self.testAllSummary, "error" if failed else "ok" if ok else "")
         self._test_all = set()
@@ -318,7 +331,8 @@ class SettingsDialog(QtWidgets.QDialog):
         try:
             settings = page.settings_for_call(self.config)
         except ProviderError as exc:
-            page.set_models_failed(format_error(exc.kind, exc.message, exc.hint))
+            page.set_models_failed(describe_failure(exc.kind, exc.message, exc.hint,
+                                                    isinstance(exc, NotSetUp))[0])
             return
         page.set_models_loading()
         self._start((pid, MODELS), lambda: self.worker.list_models(settings))
@@ -329,8 +343,8 @@ class SettingsDialog(QtWidgets.QDialog):
             page.set_models(sorted(m.id for m in value))
         elif outcome == "failed":
             message = getattr(value, "message", None) or str(value) or type(value).__name__
-            page.set_models_failed(format_error(getattr(value, "kind", "error"), redact(message),
-                                                getattr(value, "hint", "")))
+            page.set_models_failed(describe_failure(getattr(value, "kind", ""), redact(message),
+                                                    getattr(value, "hint", ""))[0])
         else:
             page.modelNote.setVisible(False)
 
@@ -340,6 +354,7 @@ class SettingsDialog(QtWidgets.QDialog):
         """Write config.json and the keychain; show problems inline. True when all went in."""
         problems: List[str] = []
         fresh = load_config()
+        problems.extend(self.general.apply_to(fresh))
         for page in self.pages.values():
             problems.extend(page.apply_to(fresh))
         if problems:
@@ -355,6 +370,7 @@ class SettingsDialog(QtWidgets.QDialog):
         self.keychain = secrets.keychain_status()
         self._show_warnings()
         self._show_keychain()
+        self.general.load(self.config)
         for pid, page in self.pages.items():
             page.load(self.config)
             page.set_keychain(self.keychain)
@@ -386,7 +402,8 @@ class SettingsDialog(QtWidgets.QDialog):
             self.saveStatusLabel.setText("Saved.")
             set_state_style(self.saveStatusLabel, "ok")
         else:
-            self.saveStatusLabel.setText(prefix + "\n".join(redact(p) for p in problems))
+            self.saveStatusLabel.setText(prefix + "\n".join(
+                for_gui(redact(p), inside_settings=True) for p in problems))
             set_state_style(self.saveStatusLabel, "error")
         self.saveStatusLabel.setVisible(True)
 
@@ -395,6 +412,39 @@ class SettingsDialog(QtWidgets.QDialog):
             self.accept()
 
     # ----- closing -----------------------------------------------------------------------------
+
+    def has_edits(self) -> bool:
+        """Is anything on screen not saved yet (a value, a typed key, a pending removal)?"""
+        return bool(self.general.changed()) or any(page.has_edits()
+                                                   for page in self.pages.values())
+
+    def discard(self) -> None:
+        """Cancel: close and keep nothing typed here (no key reaches the keychain)."""
+        super().reject()
+
+    def reject(self) -> None:
+        """Esc and the close box: with edits on screen, ask first; Cancel does not ask."""
+        if not self.has_edits() or not self.isVisible():
+            self.discard()
+            return
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Question, "Discard your changes?",
+            "Some settings were changed here but not saved. Close and discard them?",
+            QtWidgets.QMessageBox.StandardButton.Discard
+            | QtWidgets.QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("discardQuestion")
+        box.button(QtWidgets.QMessageBox.StandardButton.Cancel).setText("Keep editing")
+        box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+        box.finished.connect(functools.partial(self._discard_answered, box))
+        self._question = box
+        box.open()
+
+    def _discard_answered(self, box: Any, _result: int) -> None:
+        box.setObjectName("")
+        box.deleteLater()
+        self._question = None
+        if box.clickedButton() is box.button(QtWidgets.QMessageBox.StandardButton.Discard):
+            self.discard()
 
     def done(self, result: int) -> None:
         """Every way out (Save, Cancel, Esc, the close box) cancels the jobs still running."""

@@ -17,13 +17,14 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from Qt import QtCore, QtGui, QtWidgets
 
-from nuke_ai_panel.history import COMPLETE, STOPPED, HistoryMessage, early_note
+from nuke_ai_panel.history import COMPLETE, STOPPED, AppliedStep, HistoryMessage, early_note
 
 from . import markdown
 
 DIM = markdown.DIM
 WARN = "#e0a050"
 ERROR = "#e06c60"
+APPLIED = "#7fbf7f"
 PEEK_CHARS = 400
 DRAFT_CHARS = 800
 STICK_MARGIN = 8
@@ -130,6 +131,15 @@ class TranscriptView(QtWidgets.QTextBrowser):
     def add_user(self, message: HistoryMessage) -> None:
         """Show the user's ``message`` (finished, rendered once)."""
         self._add_finished(message)
+
+    def refresh_message(self, message: HistoryMessage) -> bool:
+        """Draw ``message`` again from the message model after it changed outside a stream
+        (a step it proposed was applied, undone or redone). False when it is not shown.
+        (The whole view is redrawn, keeping the scroll position: this is rare.)"""
+        if not any(entry is message for entry in self._entries):
+            return False
+        self._rebuild()
+        return True
 
     def add_notice(self, text: str, level: str = "info") -> None:
         """A line for the artist that is not part of the conversation (not saved, not sent)."""
@@ -284,6 +294,7 @@ class TranscriptView(QtWidgets.QTextBrowser):
             symbol = "\u25a0" if entry.status == STOPPED else "\u26a0"
             parts.append(f'<p style="color:{colour};"><i>{symbol} '
                          f"{_plain(early_note(entry))}</i></p>")
+        parts.extend(_step_html(step) for step in entry.steps)
         return "".join(parts)
 
     def _header_html(self, message: HistoryMessage) -> str:
@@ -429,6 +440,14 @@ def _index(target: str) -> int:
         return int(target.split(":", 1)[1])
     except (IndexError, ValueError):
         return -1
+
+
+def _step_html(step: AppliedStep) -> str:
+    """A change the answer made to the comp: applied, or struck through and "(undone)"."""
+    if step.undone:
+        return (f'<p style="color:{DIM};"><i>\u21b6 <s>{_plain(step.describe(mark_undone=False))}</s>'
+                " (undone)</i></p>")
+    return f'<p style="color:{APPLIED};"><i>\u2713 {_plain(step.describe())}</i></p>'
 
 
 def _plain(text: str) -> str:

@@ -119,7 +119,7 @@ def test_a_target_deleted_before_apply_pastes_unconnected_and_says_so(comp) -> N
 @pytest.mark.parametrize("answer, words", [
     ("", "The answer is empty"),
     ("   \n", "The answer is empty"),
-    ("Use a HueCorrect and an EdgeBlur.", "no ```nk node snippet or ```python code block"),
+    ("Use a HueCorrect and an EdgeBlur.", "The answer has no nodes to create"),
     ("```nk\nBlur {\n size 4\n name Blur_x\n", "could not be read"),
     ("```nk\nBlur {\n size {4\n}\n```\n", "could not be read"),
     ("```nk\n# just a comment\n```\n", "contains no nodes"),
@@ -138,9 +138,12 @@ def test_explain_answers_propose_nothing(comp) -> None:
     assert action is None
 
 
-def test_a_build_answered_in_python_becomes_run_python(comp) -> None:
+def test_a_build_answered_in_python_says_it_has_no_nodes(comp) -> None:
+    """A /build answer with no nodes says so instead of opening a Python preview."""
     _, action = propose(comp, BUILD, HELPER_ANSWERS["py-ok"])
-    assert isinstance(action, RunPython) and action.title == TITLE
+    assert isinstance(action, NoAction)
+    assert action.message.startswith("The answer has no nodes to create")
+    assert "/script" in action.message
 
 
 # -- script: run python ------------------------------------------------------------------

@@ -109,3 +109,20 @@ def test_a_named_node_that_does_not_exist_never_falls_back_to_the_selection(sele
 def test_a_dotted_knob_the_host_cannot_confirm_is_not_read_as_the_selections() -> None:
     with pytest.raises(CommandError, match="no node named Gizmo7"):
         resolve_target("Gizmo7.size", ["MyGizmo1"], "MyGizmo1", lambda node, knob: None)
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("/bulid despill", "/build"), ("/expalin", "/explain"), ("/fxi", "/fix"),
+    ("/scirpt add a grade", "/script"), ("/hepl", "/help"), ("/exrp size frame", "/expr"),
+])
+def test_a_mistyped_command_suggests_the_nearest(typed: str, meant: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_command(typed)
+    assert f"Did you mean {meant}?" in str(caught.value)
+
+
+def test_no_suggestion_for_words_that_are_not_close() -> None:
+    for typed in ("/frobnicate", "/b"):
+        with pytest.raises(CommandError) as caught:
+            parse_command(typed)
+        assert "Did you mean" not in str(caught.value)

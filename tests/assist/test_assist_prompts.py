@@ -112,8 +112,19 @@ def test_fix_sends_the_nodes_in_error_with_their_messages_and_knobs(comp) -> Non
     assert "Read_plate" not in req.user.split("Nodes in error")[1]
 
 
-def test_fix_with_no_errors_says_so(comp) -> None:
-    assert "No node reports an error." in request(comp, "/fix").user
+def test_fix_with_no_errors_says_so_and_sends_nothing(comp) -> None:
+    comp.set_node_error("Read_plate", None)
+    with pytest.raises(CommandError, match="No node is in error, so there is nothing to fix"):
+        request(comp, "/fix")
+
+
+def test_explain_with_nothing_selected_says_the_whole_script(comp) -> None:
+    comp.select([])
+    req = request(comp, "/explain")
+    assert req.note == "Nothing is selected, so this is about the whole script."
+    assert "explain the whole script" in req.user
+    comp.select(["Grade_fg"])
+    assert request(comp, "/explain").note == ""
 
 
 def test_expr_names_the_node_and_knob(comp) -> None:

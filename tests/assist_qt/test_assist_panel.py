@@ -101,8 +101,8 @@ def test_build_previews_nodes_and_applies_them_as_one_undo_step(
     assert outcome.ok and outcome.created == ["HueCorrect_despill", "Keyer_edgeMatte",
                                               "EdgeBlur_soften"]
     assert host.undo_names() == [TITLE]
-    assert f"{TITLE}: created HueCorrect_despill, Keyer_edgeMatte, EdgeBlur_soften" in \
-        visible(panel)
+    assert (f"Applied as one undo step, \u201c{TITLE}\u201d: created HueCorrect_despill, "
+            "Keyer_edgeMatte, EdgeBlur_soften") in visible(panel)
     assert controller.preview is None
     assert host.undo() == TITLE
     assert host.to_text() == before
@@ -196,7 +196,7 @@ def test_code_execution_off_shows_code_read_only(make_assist_panel, qtbot) -> No
     code = dialog.findChild(QtWidgets.QPlainTextEdit, "previewCode")
     note = dialog.findChild(QtWidgets.QLabel, "codeDisabledNote")
     assert code.isReadOnly() and note is not None and note.isVisible()
-    assert "turned off in the settings" in note.text()
+    assert "turned off in Settings" in note.text()
     assert not button(dialog, "applyButton").isEnabled()
     assert button(dialog, "cancelButton").isEnabled()
 
@@ -223,7 +223,7 @@ def test_an_answer_without_a_snippet_is_a_notice(make_assist_panel, qtbot) -> No
     with qtbot.waitSignal(controller.actionProposed, timeout=WAIT_MS) as proposed:
         assert panel.send()
     assert isinstance(proposed.args[0], NoAction)
-    assert "nothing to apply" in visible(panel)
+    assert "The answer has no nodes to create" in visible(panel)
     assert controller.preview is None
 
 
@@ -243,9 +243,12 @@ def test_help_and_bad_commands_are_notices_without_a_request(make_assist_panel, 
                                                                helper_server) -> None:
     panel, controller = make_assist_panel(comp())
     count = len(chat_bodies(helper_server))
-    for text in ("/help", "/frobnicate", "/build", "/expr Nope.size grow"):
+    panel.prompt.setPlainText("/help")
+    assert panel.send() and panel.prompt.toPlainText() == ""
+    for text in ("/frobnicate", "/build", "/expr Nope.size grow"):
         panel.prompt.setPlainText(text)
-        assert panel.send()
+        assert not panel.send()
+        assert panel.prompt.toPlainText() == text, "a command that did not run keeps its text"
     shown = visible(panel)
     assert "/expr [NODE.]KNOB DESCRIPTION" in shown
     assert "Unknown command /frobnicate" in shown
@@ -494,7 +497,7 @@ def test_code_execution_off_blocks_a_paste_that_runs_code(qtbot) -> None:
     dialog = _open(qtbot, action)
     note = dialog.findChild(QtWidgets.QLabel, "codeDisabledNote")
     assert note.isVisible() and note.text().startswith(PASTE_BLOCKED)
-    assert "turned off in the settings" in note.text()
+    assert "turned off in Settings" in note.text()
     assert dialog.findChild(QtWidgets.QLabel, "pasteRiskNote").isVisible()
     assert dialog.highlighted_lines() == [11]
     assert not button(dialog, "applyButton").isEnabled()

@@ -375,3 +375,43 @@ def test_listeners_run_in_order_and_can_be_removed() -> None:
     listeners.remove(first)
     listeners(2)
     assert calls == ["a1", "b1", "b2"] and len(listeners) == 1
+
+
+# -- edit and resend -------------------------------------------------------------------------
+
+
+def test_edit_and_resend_replaces_the_last_exchange(server, worker) -> None:
+    session = ChatSession(worker)
+    run(session, session.send("one", target(server, "echo")))
+    run(session, session.send("twoo", target(server, "echo")))
+    assert session.last_prompt() == "twoo"
+    run(session, session.send("two", target(server, "echo"), replace_last=True))
+    assert [(m.role, m.text) for m in session.conversation.messages] == [
+        ("user", "one"), ("assistant", "Echo: one"), ("user", "two"), ("assistant", "Echo: two")]
+    assert chats(server)[-1]["messages"][-3:] == [
+        {"role": "user", "content": "one"}, {"role": "assistant", "content": "Echo: one"},
+        {"role": "user", "content": "two"}], "the replaced exchange is not sent"
+    saved, _ = history.load(session.conversation.id)
+    assert [m.text for m in saved.messages] == ["one", "Echo: one", "two", "Echo: two"]
+
+
+def test_edit_and_resend_is_refused_while_a_turn_is_in_flight(server, worker) -> None:
+    session = ChatSession(worker)
+    run(session, session.send("one", target(server, "echo")))
+    turn = session.send("wait", target(server, "slow-200"))
+    assert session.send("x", target(server, "echo"), replace_last=True) is None
+    assert [m.text for m in session.conversation.messages][:3] == ["one", "Echo: one", "wait"]
+    session.stop()
+    run(session, turn)
+    assert ChatSession(worker).last_prompt() is None
+
+
+def test_save_now_writes_only_with_history_on(server, worker) -> None:
+    session = ChatSession(worker, save_history=False)
+    run(session, session.send("one", target(server, "echo")))
+    session.conversation.messages[-1].steps.append(history.AppliedStep("AI: x", "created A"))
+    assert session.save() == "" and history.list_conversations() == ([], [])
+    session.save_history = True
+    assert session.save() == ""
+    saved, _ = history.load(session.conversation.id)
+    assert saved.messages[-1].steps == [history.AppliedStep("AI: x", "created A")]

@@ -159,6 +159,22 @@ class _FakeKnob(FacadeKnob):
             return ""
         return raw
 
+    def getValueAt(self, time: float, index: int = 0, *_: Any) -> float:
+        """The knob's value at ``time``, as Nuke's ``Array_Knob.getValueAt``: plain numbers,
+        lists and expressions (the fake evaluates the common subset with the core's
+        evaluator; what it cannot evaluate reads 0, as an expression in error does in Nuke)."""
+        from nuke_ai_panel.graph.expr_eval import NotEvaluable, host_lookup, raw_value_at
+
+        host = self._facade._host
+        names = [n.full_name for n in host.script.nodes]
+        try:
+            return raw_value_at(self.toScript(), index, float(time), host_lookup(host, names),
+                                self._owner.fullName())
+        except NotEvaluable:
+            return 0.0
+
+    valueAt = getValueAt
+
 
 class _FakeNode(FacadeNode):
     """A node handle that also knows its class's knobs and inputs (like Nuke, a fresh
@@ -176,7 +192,10 @@ class _FakeNode(FacadeNode):
         return _FakeKnob(self._facade, self, str(name))
 
     def _set_raw(self, knob: str, raw: str) -> None:
-        super()._set_raw(knob, raw)
+        """Like Nuke: a knob change marks the script modified, and is not recorded for undo
+        between ``Undo.disable()`` and ``enable()``."""
+        with self._facade._undo_unless_disabled():
+            super()._set_raw(knob, raw)
         self._facade.script_modified = True
 
     def channels(self) -> List[str]:

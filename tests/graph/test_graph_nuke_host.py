@@ -254,3 +254,39 @@ def test_fake_start_up_api_for_menu_py(setup):
     entry = nukescripts.panels.registerWidgetAsPanel("pkg.Panel", "AI Assistant", "uk.ai.panel")
     assert entry["id"] == "uk.ai.panel" and nuke.env["gui"] is True
     assert threading.current_thread() is threading.main_thread()
+
+
+# -- evaluating an expression for the /expr preview -------------------------------------
+
+
+@pytest.mark.parametrize("modified", [False, True])
+def test_nuke_evaluates_an_expression_and_leaves_no_trace(setup, modified):
+    fake, host = setup
+    fake.script_modified = modified
+    before, undo = fake.host.to_text(), host.undo_names()
+    values = host.evaluate_expression("Blur_bgDefocus", "size", "frame / 100 + Grade_fg.gamma",
+                                      [1001, 1100])
+    assert values == pytest.approx([10.97, 11.96])
+    assert fake.host.to_text() == before, "the knob is put back exactly"
+    assert host.undo_names() == undo, "undo was off while the expression was tried"
+    assert fake.script_modified is modified, "the modified flag is restored"
+    assert fake.undo_enabled
+
+
+def test_nuke_evaluates_one_channel(setup):
+    fake, host = setup
+    before = fake.host.to_text()
+    assert host.evaluate_expression("Grade_fg", "white.g", "frame * 2", [1, 2]) == [2, 4]
+    assert fake.host.to_text() == before
+
+
+def test_evaluating_from_a_worker_is_marshalled(setup):
+    fake, host = setup
+    values = fake.run_in_worker(host.evaluate_expression, "Blur_bgDefocus", "size", "frame", [5])
+    assert values == [5]
+
+
+def test_a_knob_that_is_not_there_is_a_host_error(setup):
+    fake, host = setup
+    with pytest.raises(HostError, match="Blur_bgDefocus.nope does not hold a number"):
+        host.evaluate_expression("Blur_bgDefocus", "nope", "frame", [1])

@@ -269,3 +269,33 @@ def test_helpers_table_matches_the_menu() -> None:
     from src.ui import nuke_integration
 
     assert set(nuke_integration.HELPERS) == {"explain", "build", "fix", "script", "expression"}
+
+
+def test_nukes_own_undo_marks_an_applied_step_undone(nuke_env: Dict[str, Any],
+                                                     integration: Any, qtbot: Any) -> None:
+    """Inside Nuke nothing announces Edit > Undo: the panel reads Nuke's undo names."""
+    from tests.protocol_servers import ProtocolServer
+
+    nuke = nuke_env["nuke"]
+    with ProtocolServer("ollama", models=["nk-build"]) as server:
+        write_config("ollama", server.base_url, max_retries=0, model="nk-build")
+        panel = integration.show_panel()
+        controller = panel.command_handler.__self__
+        qtbot.waitUntil(lambda: panel.model_combo.count() > 0, timeout=WAIT_MS)
+        panel.set_model("nk-build")
+        panel.prompt.setPlainText("/build despill + edge blur")
+        with qtbot.waitSignal(controller.previewOpened, timeout=WAIT_MS) as opened:
+            assert panel.send()
+        qtbot.waitUntil(lambda: not panel.streaming, timeout=WAIT_MS)
+        with qtbot.waitSignal(controller.outcomeReady, timeout=WAIT_MS) as done:
+            opened.args[0].apply_button.click()
+        assert done.args[0].ok
+        text = panel.transcript.toPlainText()
+        assert "Applied as one undo step, \u201cAI: build despill + edge blur\u201d" in text
+        assert "(undone)" not in text
+        nuke.Undo.undo()
+        qtbot.waitUntil(lambda: "(undone)" in panel.transcript.toPlainText(), timeout=WAIT_MS)
+        nuke.Undo.redo()
+        qtbot.waitUntil(lambda: "(undone)" not in panel.transcript.toPlainText(),
+                        timeout=WAIT_MS)
+        panel.shutdown()

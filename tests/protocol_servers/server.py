@@ -82,6 +82,8 @@ class ProtocolServer:
         self.api_key = api_key
         self.token_delay = token_delay
         self.models_list = list(models) if models else None
+        # What Ollama's /api/show reports as a model's context window (None: not said).
+        self.context_length: Optional[int] = None
         # A scenario name (``http-500``, ``stall-headers``...) applied to model-list calls.
         self.models_scenario: Optional[str] = None
         self.port = port
@@ -222,6 +224,7 @@ class ProtocolServer:
         p = _PREFIX[self.protocol]
         routes = {
             "ollama": [("POST", "/api/chat", self._chat), ("GET", "/api/tags", self._models),
+                       ("POST", "/api/show", self._show),
                        ("GET", "/api/version", self._version), ("GET", "/", self._root)],
             "openai": [("POST", f"{p}/chat/completions", self._chat),
                        ("GET", f"{p}/models", self._models)],
@@ -297,6 +300,14 @@ class ProtocolServer:
 
     async def _root(self, request: web.Request, body: Any, play: _Play) -> web.StreamResponse:
         return web.Response(text="Ollama is running")
+
+    async def _show(self, request: web.Request, body: Any, play: _Play) -> web.StreamResponse:
+        """Ollama's model details: ``model_info`` names the architecture's context length."""
+        info: Dict[str, Any] = {"general.architecture": "llama"}
+        if self.context_length is not None:
+            info["llama.context_length"] = self.context_length
+        return web.json_response({"parameters": "", "model_info": info,
+                                  "details": {"family": "llama"}})
 
     async def _version(self, request: web.Request, body: Any, play: _Play) -> web.StreamResponse:
         return web.json_response({"version": self._encoder.version})

@@ -41,7 +41,7 @@ def make_dialog(qtbot: Any, worker: Worker) -> Iterator[Callable[..., Any]]:
     yield make
     for dialog in made:
         if dialog.isVisible():
-            dialog.reject()
+            dialog.discard()
 
 
 def home() -> Path:

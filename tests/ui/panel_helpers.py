@@ -11,6 +11,10 @@ from typing import Any, Dict
 from nuke_ai_panel.provider_info import PROVIDER_IDS
 
 WAIT_MS = 10_000
+#: The error kinds of DESIGN section 4 (a contract).
+CONTRACT_KINDS = ("connect", "connect_timeout", "first_token_timeout", "idle_timeout", "auth",
+                  "rate_limit", "model_not_found", "bad_request", "server", "stream",
+                  "truncated", "protocol", "cancelled", "config", "blocked", "empty")
 
 
 def user_home() -> Path:
