@@ -1,4 +1,5 @@
-"""The node, knob and Root handles of the in-memory ``nuke`` facade (``nuke_facade``).
+"""The node, knob and Root handles of the in-memory ``nuke`` facade (``nuke_facade``; each
+handle holds the ``NukeFacade`` that made it, typed ``Any`` to keep the import one-way).
 
 Each handle reads and writes the ``ScriptHost`` graph through its facade; knob values are
 the script's raw text, converted the way Nuke's ``value()`` / ``setValue()`` would.
@@ -6,14 +7,11 @@ the script's raw text, converted the way Nuke's ``value()`` / ``setValue()`` wou
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from .nk_lexer import decode_value
 from .nk_model import PASTE_INPUT
 from .nk_values import expression_raw, from_raw, is_expression, list_items, to_raw
-
-if TYPE_CHECKING:
-    from .nuke_facade import NukeFacade
 
 __all__ = ["FacadeKnob", "FacadeNode", "FacadeRoot", "NotAvailableError"]
 
@@ -26,7 +24,7 @@ NotAvailableError.__module__ = "nuke"  # tracebacks read "nuke.NotAvailableError
 
 
 class FacadeKnob:
-    def __init__(self, facade: "NukeFacade", owner: "FacadeNode", name: str) -> None:
+    def __init__(self, facade: Any, owner: "FacadeNode", name: str) -> None:
         self._facade = facade
         self._owner = owner
         self._name = name
@@ -106,7 +104,7 @@ class FacadeKnob:
 class FacadeNode:
     """A handle on one node; it goes stale (ValueError) once the node is deleted."""
 
-    def __init__(self, facade: "NukeFacade", node: Any) -> None:
+    def __init__(self, facade: Any, node: Any) -> None:
         self._facade = facade
         self._node = node
 
@@ -279,7 +277,7 @@ class FacadeNode:
 class FacadeRoot(FacadeNode):
     """``nuke.root()``: the Root settings, and the top-level group context."""
 
-    def __init__(self, facade: "NukeFacade") -> None:
+    def __init__(self, facade: Any) -> None:
         self._facade = facade
         self._node = None
 
