@@ -48,8 +48,12 @@ class RetryingEvent:
 
 @dataclass(frozen=True)
 class DeltaEvent:
+    """New answer text and reasoning: everything one network chunk carried, merged in order.
+    ``chunks`` is how many of the stream's events (each usually one token) gave its text."""
+
     text: str = ""
     reasoning: str = ""
+    chunks: int = 1
     type: str = field(default="delta", init=False)
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from .. import errors
 from ..errors import InbandError
 from ..provider_info import ProviderInfo, provider_info
 from ..settings import ChatRequest, ProviderSettings
-from ..streaming import ERROR_EVENT, SSEEvent
+from ..streaming import ERROR_EVENT, SSEEvent, load_json
 
 SSE = "sse"
 NDJSON = "ndjson"
@@ -54,6 +54,11 @@ class Parsed:
     unrecognised: bool = False
     block: Optional[str] = None
     stop_detail: str = ""
+
+
+# What reading one event gives: a plain ``str`` is the common case of an event that carries
+# answer text and nothing else (no per-token Parsed is built for it), else a Parsed.
+Read = Union[str, Parsed]
 
 
 @dataclass(frozen=True)
@@ -109,27 +114,39 @@ class Provider:
         """Forget what the previous response said; called before each response is read."""
 
     def parse_event(self, event: SSEEvent) -> Parsed:
-        """Read one SSE event; an ``error`` event (named so, or an error-shaped unknown field)
-        is an in-band error whatever its data."""
-        if event.event == ERROR_EVENT:
-            return Parsed(error=errors.inband_error(_json_or_text(event.data)))
-        try:
-            data = json.loads(event.data)
-        except ValueError:
-            return Parsed(malformed=True)
-        if not isinstance(data, dict):
-            return Parsed(unrecognised=True)
-        return self.parse_json(event.event, data)
+        """Read one SSE event (see :meth:`read_event`)."""
+        return _as_parsed(self.read_event(event.event, event.data))
 
     def parse_line(self, line: str) -> Parsed:
+        """Read one NDJSON line (see :meth:`read_line`)."""
+        return _as_parsed(self.read_line(line))
+
+    def read_event(self, event_name: str, data: str) -> Read:
+        """Read one SSE event's data; an ``error`` event (named so, or an error-shaped unknown
+        field) is an in-band error whatever its data."""
+        if event_name == ERROR_EVENT:
+            return Parsed(error=errors.inband_error(_json_or_text(data)))
+        return self._read_json(event_name, data)
+
+    def read_line(self, line: str) -> Read:
         """Read one NDJSON line."""
+        return self._read_json("message", line)
+
+    def _read_json(self, event_name: str, text: str) -> Read:
         try:
-            data = json.loads(line)
+            data = load_json(text)
         except ValueError:
             return Parsed(malformed=True)
-        if not isinstance(data, dict):
+        if type(data) is not dict:
             return Parsed(unrecognised=True)
-        return self.parse_json("message", data)
+        quick = self.quick_text(event_name, data)
+        return self.parse_json(event_name, data) if quick is None else quick
+
+    def quick_text(self, event_name: str, data: Dict[str, Any]) -> Optional[str]:
+        """The answer text of an event that carries non-empty text and nothing else, or None
+        to have :meth:`parse_json` read it. A cheap check of the one shape that comes once per
+        token; it must say None for anything :meth:`parse_json` would read more from."""
+        return None
 
     def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
         """Read one decoded object: a stream chunk, or the provider's complete non-streaming
@@ -247,6 +264,18 @@ def _flat_text(value: Any) -> str:
     if isinstance(value, list):
         return "".join(_flat_text(v) for v in value)
     return ""
+
+
+def _as_parsed(read: Read) -> Parsed:
+    return Parsed(text=read) if isinstance(read, str) else read
+
+
+def only_keys(data: Dict[str, Any], allowed: frozenset) -> bool:
+    """True if every field of ``data`` outside ``allowed`` is empty (null, "", 0, {}, [])."""
+    for key, value in data.items():
+        if value and key not in allowed:
+            return False
+    return True
 
 
 def _json_or_text(data: str) -> Any:
