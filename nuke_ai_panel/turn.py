@@ -50,9 +50,8 @@ class Turn:
         self.now = self.started  # when the chunk being read arrived
         self.text_parts: List[str] = []
         self.reasoning_parts: List[str] = []
-        self._sent_text = 0  # text_parts[:_sent_text] have been emitted
-        self._sent_reasoning = 0
-        self._pending_chunks = 0  # events with text since the last delta
+        self._pending_chunks = 0  # the last parts of text_parts, not emitted yet
+        self._pending_reasoning = 0  # the same for reasoning_parts
         self.tool_calls = 0  # none are read yet; an answer of tool calls alone is an answer
         self.first_content: Optional[float] = None
         self.last_content = self.started
@@ -92,7 +91,7 @@ class Turn:
         return "".join(self.stop_details)
 
     def emit(self, event: StreamEvent) -> None:
-        if event.type != "delta" and (self._pending_chunks or self._unsent()):
+        if (self._pending_chunks or self._pending_reasoning) and event.type != "delta":
             self.flush()
         try:
             self._emit(event)
@@ -142,6 +141,7 @@ class Turn:
                 self._pending_chunks += 1
             if reasoning:
                 self.reasoning_parts.append(reasoning)
+                self._pending_reasoning += 1
             self.finished = False
         if parsed.finish_reason:
             self.finish_reason = parsed.finish_reason
@@ -160,30 +160,24 @@ class Turn:
 
     def flush(self) -> None:
         """Emit the content taken since the last delta as one delta, stamped :attr:`now`."""
-        if not (self._pending_chunks or self._unsent()):
+        chunks, thinking = self._pending_chunks, self._pending_reasoning
+        if not (chunks or thinking):
             return
-        text = _merge(self.text_parts, self._sent_text)
-        reasoning = _merge(self.reasoning_parts, self._sent_reasoning)
-        self._sent_text, self._sent_reasoning = len(self.text_parts), len(self.reasoning_parts)
-        chunks, self._pending_chunks = self._pending_chunks, 0
+        self._pending_chunks = self._pending_reasoning = 0
+        text = _merge(self.text_parts, chunks) if chunks else ""
+        reasoning = _merge(self.reasoning_parts, thinking) if thinking else ""
         if self.first_content is None:
             self.first_content = self.now
         self.last_content = self.now
         self.emit(DeltaEvent(text, reasoning, chunks))
 
-    def _unsent(self) -> bool:
-        return len(self.reasoning_parts) > self._sent_reasoning or \
-            len(self.text_parts) > self._sent_text
 
-
-def _merge(parts: List[str], start: int) -> str:
-    """The parts from ``start`` on as one string, which also replaces them in ``parts``."""
-    if len(parts) - start == 1:
-        return parts[start]
-    if len(parts) == start:
-        return ""
-    merged = "".join(parts[start:])
-    parts[start:] = [merged]
+def _merge(parts: List[str], count: int) -> str:
+    """The last ``count`` parts as one string, which also replaces them in ``parts``."""
+    if count == 1:
+        return parts[-1]
+    merged = "".join(parts[-count:])
+    parts[-count:] = [merged]
     return merged
 
 
@@ -207,7 +201,7 @@ class BodyReader:
         self._sse: Optional[SSEDecoder] = SSEDecoder() if self.mode == SSE else None
         self._document: Optional[bytearray] = bytearray() if self.mode == JSON_DOCUMENT else None
         self._sniffed = False
-        provider.reset()
+        provider.begin_response()
 
     def feed(self, chunk: bytes, now: Optional[float] = None) -> bool:
         """Take the next chunk of the body, which arrived at ``now`` (the turn's clock by
@@ -260,11 +254,11 @@ class BodyReader:
         return False
 
     def _ndjson(self, lines: List[str]) -> bool:
-        read, take = self.provider.read_line, self.turn.take_text
+        read, take = self.provider.read_json, self.turn.take_text
         for line in lines:
             if line[:1] != "{" and not line.strip():
                 continue
-            result = read(line)
+            result = read(line, "message")
             if type(result) is str:
                 take(result)
             elif self._apply(result, line):

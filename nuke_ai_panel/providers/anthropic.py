@@ -16,6 +16,7 @@ _SILENT_DELTAS = ("signature_delta", "input_json_delta", "citations_delta")
 
 class AnthropicProvider(Provider):
     id = "anthropic"
+    text_key = '"text":'
 
     def auth_headers(self) -> Dict[str, str]:
         headers = {"anthropic-version": API_VERSION}

@@ -16,6 +16,7 @@ from ..errors import InbandError
 from ..provider_info import ProviderInfo, provider_info
 from ..settings import ChatRequest, ProviderSettings
 from ..streaming import ERROR_EVENT, SSEEvent, load_json
+from .template import TextTemplate, learn
 
 SSE = "sse"
 NDJSON = "ndjson"
@@ -73,11 +74,18 @@ class Provider:
 
     id = ""
     stream_format = SSE
+    done_data = ""  # SSE data that ends the stream, if the format has such a marker
+    # For :mod:`.template`: the raw key before a text-only event's text (empty: no templates)
+    # and the raw keys of string values this provider never reads.
+    text_key = ""
+    ignored_keys: Tuple[str, ...] = ()
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
         self.info: ProviderInfo = provider_info(self.id)
         self.base_url = settings.base_url.rstrip("/")
+        self._template: Optional[TextTemplate] = None
+        self._learning = _LEARN_BUDGET
 
     def check_ready(self) -> None:
         """Fail fast, before any network, on what the config alone tells us is wrong."""
@@ -110,8 +118,14 @@ class Provider:
     def chat_request(self, request: ChatRequest) -> HttpRequest:
         raise NotImplementedError
 
+    def begin_response(self) -> None:
+        """Called before each response is read: forget what the previous one said."""
+        self._template = None
+        self._learning = _LEARN_BUDGET
+        self.reset()
+
     def reset(self) -> None:
-        """Forget what the previous response said; called before each response is read."""
+        """Forget what the previous response said (a subclass's own state)."""
 
     def parse_event(self, event: SSEEvent) -> Parsed:
         """Read one SSE event (see :meth:`read_event`)."""
@@ -123,16 +137,26 @@ class Provider:
 
     def read_event(self, event_name: str, data: str) -> Read:
         """Read one SSE event's data; an ``error`` event (named so, or an error-shaped unknown
-        field) is an in-band error whatever its data."""
+        field) is an in-band error whatever its data, and :attr:`done_data` (OpenAI's
+        ``[DONE]``) is the terminal event."""
         if event_name == ERROR_EVENT:
             return Parsed(error=errors.inband_error(_json_or_text(data)))
-        return self._read_json(event_name, data)
+        if data[:1] != "{" and self.done_data and data.strip() == self.done_data:
+            return Parsed(terminal=True)
+        return self.read_json(data, event_name)
 
     def read_line(self, line: str) -> Read:
         """Read one NDJSON line."""
-        return self._read_json("message", line)
+        return self.read_json(line, "message")
 
-    def _read_json(self, event_name: str, text: str) -> Read:
+    def read_json(self, text: str, event_name: str) -> Read:
+        """Read one JSON object, the data of an event named ``event_name``: malformed JSON and
+        anything but an object are counted, not fatal."""
+        template = self._template
+        if template is not None and template.event_name == event_name:
+            quick = template.text(text)
+            if quick is not None:
+                return quick
         try:
             data = load_json(text)
         except ValueError:
@@ -140,7 +164,31 @@ class Provider:
         if type(data) is not dict:
             return Parsed(unrecognised=True)
         quick = self.quick_text(event_name, data)
-        return self.parse_json(event_name, data) if quick is None else quick
+        if quick is None:
+            return self.parse_json(event_name, data)
+        if self.text_key:
+            self._learn(text, quick, event_name)
+        return quick
+
+    def _learn(self, text: str, quick: str, event_name: str) -> None:
+        """Learn a template from a text-only event, within the budget: each attempt costs one,
+        and a template that served its share of events gives one back when it is replaced."""
+        old = self._template
+        if old is not None and old.hits >= _HITS_PER_REFUND:
+            self._learning += 1
+            old.hits = 0
+        if self._learning <= 0:
+            return
+        self._learning -= 1
+        self._template = learn(text, quick, event_name, self.text_key, self.ignored_keys,
+                               lambda probe: self._quick_only(probe, event_name)) or old
+
+    def _quick_only(self, text: str, event_name: str) -> Optional[str]:
+        try:
+            data = load_json(text)
+        except ValueError:
+            return None
+        return self.quick_text(event_name, data) if type(data) is dict else None
 
     def quick_text(self, event_name: str, data: Dict[str, Any]) -> Optional[str]:
         """The answer text of an event that carries non-empty text and nothing else, or None
@@ -266,12 +314,21 @@ def _flat_text(value: Any) -> str:
     return ""
 
 
+# How many times one response may try to learn a template: a stream with no fixed parts stops
+# paying for it, while one whose fixed parts change now and then (a server that stamps each
+# chunk with the second) earns another try with every template that served.
+_LEARN_BUDGET = 4
+_HITS_PER_REFUND = 16
+
+
 def _as_parsed(read: Read) -> Parsed:
     return Parsed(text=read) if isinstance(read, str) else read
 
 
 def only_keys(data: Dict[str, Any], allowed: frozenset) -> bool:
     """True if every field of ``data`` outside ``allowed`` is empty (null, "", 0, {}, [])."""
+    if data.keys() <= allowed:
+        return True
     for key, value in data.items():
         if value and key not in allowed:
             return False

@@ -18,6 +18,8 @@ _MESSAGE_FIELDS = frozenset(("role", "content"))
 class OllamaProvider(Provider):
     id = "ollama"
     stream_format = NDJSON
+    text_key = '"content":'
+    ignored_keys = ('"created_at":',)  # a timestamp on every line
 
     def chat_request(self, request: ChatRequest) -> HttpRequest:
         messages: List[Dict[str, str]] = []

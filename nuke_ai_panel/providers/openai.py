@@ -6,22 +6,25 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from .. import errors
 from ..settings import ChatRequest
-from .base import (HttpRequest, ModelInfo, Parsed, Provider, Read, content_parts, int_or_none,
-                   only_keys)
+from .base import HttpRequest, ModelInfo, Parsed, Provider, content_parts, int_or_none, only_keys
 
 # The fields of a chunk, its choice and its delta that a text-only chunk may carry (others
-# must be empty): anything else goes through the full parse.
+# must be empty; ``usage``, ``object`` and ``finish_reason`` are checked on their own):
+# anything else goes through the full parse.
 _CHUNK_FIELDS = frozenset(("id", "object", "created", "model", "system_fingerprint", "choices",
-                           "service_tier", "provider", "obfuscation"))
-_CHOICE_FIELDS = frozenset(("index", "delta"))
+                           "service_tier", "provider", "obfuscation", "usage"))
+_CHOICE_FIELDS = frozenset(("index", "delta", "logprobs", "finish_reason"))
 _DELTA_FIELDS = frozenset(("role", "content"))
 
 
 class OpenAIProvider(Provider):
     id = "openai"
+    done_data = "[DONE]"
     include_usage = True
     max_tokens_field = "max_completion_tokens"
     _choice: Optional[int] = None
+    text_key = '"content":'
+    ignored_keys = ('"obfuscation":',)  # random padding OpenAI adds to each chunk
 
     def auth_headers(self) -> Dict[str, str]:
         key = self.settings.api_key
@@ -46,11 +49,6 @@ class OpenAIProvider(Provider):
     def reset(self) -> None:
         self._choice: Optional[int] = None
 
-    def read_event(self, event_name: str, data: str) -> Read:
-        if data == "[DONE]" or (data[:1] != "{" and data.strip() == "[DONE]"):
-            return Parsed(terminal=True)
-        return super().read_event(event_name, data)
-
     def quick_text(self, event_name: str, data: Dict[str, Any]) -> Optional[str]:
         """A ``chat.completion.chunk`` whose one choice (the one this turn shows) has a delta
         of text alone: no finish reason, reasoning, refusal, tool call, usage or filter."""
@@ -59,13 +57,15 @@ class OpenAIProvider(Provider):
         if want is None or type(choices) is not list or len(choices) != 1:
             return None
         choice = choices[0]
-        if type(choice) is not dict or choice.get("index", want) != want:
+        if type(choice) is not dict or choice.get("index", want) != want or \
+                choice.get("finish_reason"):
             return None
         delta = choice.get("delta")
         if type(delta) is not dict:
             return None
         text = delta.get("content")
-        if type(text) is not str or not text or data.get("object") in _NOT_CHUNKS:
+        if type(text) is not str or not text or data.get("usage") or \
+                data.get("object") in _NOT_CHUNKS:
             return None
         if only_keys(delta, _DELTA_FIELDS) and only_keys(choice, _CHOICE_FIELDS) and \
                 only_keys(data, _CHUNK_FIELDS):
