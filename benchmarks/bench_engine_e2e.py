@@ -111,7 +111,9 @@ async def measure(port: int, tokens: int, mode: str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=20000)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15,
+                        help="rounds per figure (default 15: a round takes a tenth of a second, "
+                             "and two processes sharing the machine make single rounds noisy)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:

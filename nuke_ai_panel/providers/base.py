@@ -139,11 +139,16 @@ class Provider:
         """Read one SSE event's data; an ``error`` event (named so, or an error-shaped unknown
         field) is an in-band error whatever its data, and :attr:`done_data` (OpenAI's
         ``[DONE]``) is the terminal event."""
+        template = self._template
+        if template is not None and template.event_name == event_name:
+            text = template.text(data)
+            if text is not None:
+                return text
         if event_name == ERROR_EVENT:
             return Parsed(error=errors.inband_error(_json_or_text(data)))
         if data[:1] != "{" and self.done_data and data.strip() == self.done_data:
             return Parsed(terminal=True)
-        return self.read_json(data, event_name)
+        return self._read_object(data, event_name)
 
     def read_line(self, line: str) -> Read:
         """Read one NDJSON line."""
@@ -157,6 +162,9 @@ class Provider:
             quick = template.text(text)
             if quick is not None:
                 return quick
+        return self._read_object(text, event_name)
+
+    def _read_object(self, text: str, event_name: str) -> Read:
         try:
             data = load_json(text)
         except ValueError:

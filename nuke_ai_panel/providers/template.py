@@ -29,7 +29,7 @@ class TextTemplate:
     """Fixed parts of an event's JSON text with string literals between them; one of those
     literals is the answer text, the others are values nobody reads."""
 
-    __slots__ = ("head", "rest", "event_name", "hits")
+    __slots__ = ("head", "rest", "event_name", "hits", "_tail")
 
     def __init__(self, head: str, rest: Sequence[Tuple[str, bool]], event_name: str) -> None:
         self.head = head  # up to and including the first literal's opening quote
@@ -38,27 +38,40 @@ class TextTemplate:
         self.rest = tuple(rest)
         self.event_name = event_name
         self.hits = 0  # events read through it
+        # the usual case, the text the only literal: what follows it, to the end
+        self._tail = self.rest[0][0] if len(self.rest) == 1 else None
 
     def text(self, data: str) -> Optional[str]:
         """The answer text of ``data`` if it fits the template and is not empty, else None."""
         if not data.startswith(self.head):
             return None
-        pos = len(self.head)
-        text = ""
+        tail = self._tail
         try:
-            for after, is_text in self.rest:
-                value, pos = scanstring(data, pos)
-                if not data.startswith(after, pos):
+            if tail is not None:
+                text, pos = scanstring(data, len(self.head))
+                if pos + len(tail) != len(data) or not data.endswith(tail):
                     return None
-                pos += len(after)
-                if is_text:
-                    text = value
+            else:
+                text = self._walk(data)
         except ValueError:  # not a valid string literal there
             return None
-        if pos != len(data) or not text:
+        if not text:
             return None
         self.hits += 1
         return text
+
+    def _walk(self, data: str) -> str:
+        """The text of ``data`` for a template of several literals ("" if it does not fit)."""
+        pos = len(self.head)
+        text = ""
+        for after, is_text in self.rest:
+            value, pos = scanstring(data, pos)
+            if not data.startswith(after, pos):
+                return ""
+            pos += len(after)
+            if is_text:
+                text = value
+        return text if pos == len(data) else ""
 
 
 def learn(data: str, text: str, event_name: str, text_key: str, ignored_keys: Sequence[str],
