@@ -267,10 +267,11 @@ async def _read_body(provider: Provider, response: aiohttp.ClientResponse, turn:
     now = clock()
     try:
         while True:
+            # checked before every chunk, so a flood of keep-alives cannot outrun a deadline
+            wait = _wait(provider, turn, first_token_at, now)
             try:
                 chunk = content.read_nowait()
                 if not chunk and not content.at_eof():
-                    wait = _wait(provider, turn, first_token_at, now)
                     chunk = await asyncio.wait_for(content.readany(), wait)
                 now = clock()
             except asyncio.TimeoutError:

@@ -1,13 +1,14 @@
 """One chat turn as its stream told it, and the reader that feeds a response body into it.
 
 :class:`Turn` accumulates what the stream said across events and retries: the text and
-reasoning (emitting each ``delta`` as it arrives), the finish reason, refusal and filter
+reasoning (emitting one ``delta`` per network chunk), the finish reason, refusal and filter
 signals, an in-band error, the terminal event, the first data the parser did not understand,
 and the failure that ended an attempt. It decides nothing: :mod:`nuke_ai_panel.outcome` reads it.
 
 :class:`BodyReader` is the whole path from the bytes of one response to the turn (DESIGN
 section 5): lines, SSE events or NDJSON objects, or one complete JSON answer. It is pure and
-synchronous (no sockets, no clock), so tests drive it directly with any chunking.
+synchronous (no sockets; the caller says when each chunk arrived, else the turn's clock is
+read once for it), so tests drive it directly with any chunking.
 """
 
 from __future__ import annotations

@@ -317,3 +317,50 @@ def test_a_template_is_not_learned_from_loose_json_or_kept_across_responses() ->
     assert fast._template is not None
     BodyReader(fast, Turn(Sink()))
     assert fast._template is None
+
+
+# ----- deadlines still hold when data never stops coming ----------------------------------------
+
+
+def test_a_flood_of_keep_alives_cannot_outrun_the_idle_deadline() -> None:
+    """Reading what is already buffered costs no wait, so the deadline is checked before every
+    chunk: a body whose buffer never runs dry of keep-alive comments, after its first words,
+    still ends in ``idle_timeout`` with the text kept."""
+    import asyncio
+    import time
+
+    from nuke_ai_panel import client
+    from nuke_ai_panel.errors import ProviderError
+    from nuke_ai_panel.settings import Deadlines
+
+    class Flood:
+        """A response body that always has more keep-alives buffered (bounded: it gives up)."""
+
+        def __init__(self) -> None:
+            self.reads = 0
+
+        def read_nowait(self) -> bytes:
+            self.reads += 1
+            if self.reads > 2_000_000:
+                raise RuntimeError("the idle deadline never fired")
+            return chunk("Half an answer") if self.reads == 1 else b": keep-alive\n\n"
+
+        def at_eof(self) -> bool:
+            return False
+
+        async def readany(self) -> bytes:
+            raise AssertionError("never needed: the buffer is never empty")
+
+    class Response:
+        content = Flood()
+
+    settings = ProviderSettings("openai-compatible", "http://127.0.0.1:9",
+                                deadlines=Deadlines(first_token=2.0, idle=0.3))
+    fast = make_provider(settings)
+    turn = Turn(lambda event: None)
+    started = time.monotonic()
+    with pytest.raises(ProviderError) as caught:
+        asyncio.run(client._read_body(fast, Response(), turn, started + 2.0,  # type: ignore
+                                      fast.stream_format))
+    assert caught.value.kind == errors.IDLE_TIMEOUT and turn.text == "Half an answer"
+    assert time.monotonic() - started < 5.0
