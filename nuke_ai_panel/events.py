@@ -56,6 +56,17 @@ class DeltaEvent:
     chunks: int = 1
     type: str = field(default="delta", init=False)
 
+    @classmethod
+    def of_chunk(cls, text: str, reasoning: str, chunks: int) -> "DeltaEvent":
+        """``DeltaEvent(text, reasoning, chunks)``, equal in every way, built for the engine's
+        per-chunk path without the frozen class's four guarded attribute writes (a third of
+        the cost). Nothing may change it after, as with any event."""
+        event = object.__new__(cls)
+        fields = event.__dict__
+        fields["text"], fields["reasoning"], fields["chunks"] = text, reasoning, chunks
+        fields["type"] = "delta"
+        return event
+
 
 @dataclass(frozen=True)
 class DoneEvent:

@@ -50,6 +50,12 @@ class LineSplitter:
 
     def feed_text(self, data: bytes) -> List[str]:
         """The complete lines ``data`` finishes, decoded (invalid bytes become U+FFFD)."""
+        if data[-1:] == b"\n" and not (self._buf or self._skip_lf or self._first) and \
+                b"\r" not in data and len(data) <= self._max:
+            # the usual chunk: whole LF-ended lines and nothing left over
+            lines = data.decode("utf-8", "replace").split("\n")
+            lines.pop()
+            return lines
         block = self._complete(data)
         if block is None:
             return []

@@ -165,18 +165,22 @@ class Turn:
         if not (chunks or thinking):
             return
         self._pending_chunks = self._pending_reasoning = 0
-        text = _merge(self.text_parts, chunks) if chunks else ""
+        text = self.text_parts[-1] if chunks == 1 else _merge(self.text_parts, chunks)
         reasoning = _merge(self.reasoning_parts, thinking) if thinking else ""
+        now = self.now
         if self.first_content is None:
-            self.first_content = self.now
-        self.last_content = self.now
-        self.emit(DeltaEvent(text, reasoning, chunks))
+            self.first_content = now
+        self.last_content = now
+        try:
+            self._emit(DeltaEvent.of_chunk(text, reasoning, chunks))
+        except Exception:
+            log.exception("stream event sink failed on a delta event")
 
 
 def _merge(parts: List[str], count: int) -> str:
     """The last ``count`` parts as one string, which also replaces them in ``parts``."""
-    if count == 1:
-        return parts[-1]
+    if count <= 1:
+        return parts[-1] if count else ""
     merged = "".join(parts[-count:])
     parts[-count:] = [merged]
     return merged
@@ -199,7 +203,9 @@ class BodyReader:
         self.mode = mode or provider.stream_format
         self._max = max_line
         self._splitter = LineSplitter(max_line)
-        self._sse: Optional[SSEDecoder] = SSEDecoder() if self.mode == SSE else None
+        self._sse: Optional[SSEDecoder] = None
+        self._lines = self._ndjson
+        self._use_format(self.mode)
         self._document: Optional[bytearray] = bytearray() if self.mode == JSON_DOCUMENT else None
         self._sniffed = False
         provider.begin_response()
@@ -240,10 +246,14 @@ class BodyReader:
 
     # -- lines ---------------------------------------------------------------------------------
 
-    def _lines(self, lines: List[str]) -> bool:
-        """The hot path: one call per chunk, a few steps per event."""
-        if self._sse is None:
-            return self._ndjson(lines)
+    def _use_format(self, mode: str) -> None:
+        """Read lines as ``mode`` says: SSE events, or NDJSON objects."""
+        self._sse = SSEDecoder() if mode == SSE else None
+        self._lines = self._events if mode == SSE else self._ndjson
+
+    def _events(self, lines: List[str]) -> bool:
+        """The hot path for SSE: one call per chunk, a few steps per event."""
+        assert self._sse is not None
         read, take = self.provider.read_event, self.turn.take_text
         for name, data in self._sse.events(lines):
             result = read(name, data)
@@ -255,6 +265,7 @@ class BodyReader:
         return False
 
     def _ndjson(self, lines: List[str]) -> bool:
+        """The hot path for NDJSON: one call per chunk, a few steps per line."""
         read, take = self.provider.read_json, self.turn.take_text
         for line in lines:
             if line[:1] != "{" and not line.strip():
@@ -301,7 +312,7 @@ class BodyReader:
         assert document is not None
         self._document = None
         self.mode = self.provider.stream_format
-        self._sse = SSEDecoder() if self.mode == SSE else None
+        self._use_format(self.mode)
         return self._lines(self._splitter.feed_text(bytes(document)))
 
     def _read_document(self) -> None:

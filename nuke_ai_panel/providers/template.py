@@ -29,7 +29,7 @@ class TextTemplate:
     """Fixed parts of an event's JSON text with string literals between them; one of those
     literals is the answer text, the others are values nobody reads."""
 
-    __slots__ = ("head", "rest", "event_name", "hits", "_tail")
+    __slots__ = ("head", "rest", "event_name", "hits", "_tail", "_pair")
 
     def __init__(self, head: str, rest: Sequence[Tuple[str, bool]], event_name: str) -> None:
         self.head = head  # up to and including the first literal's opening quote
@@ -38,19 +38,31 @@ class TextTemplate:
         self.rest = tuple(rest)
         self.event_name = event_name
         self.hits = 0  # events read through it
-        # the usual case, the text the only literal: what follows it, to the end
+        # the usual cases, read without a loop: the text the only literal (what follows it),
+        # or one other literal beside it (what follows each; is the text the first)
         self._tail = self.rest[0][0] if len(self.rest) == 1 else None
+        self._pair = (self.rest[0][0], self.rest[1][0], self.rest[0][1]) \
+            if len(self.rest) == 2 else None
 
     def text(self, data: str) -> Optional[str]:
         """The answer text of ``data`` if it fits the template and is not empty, else None."""
         if not data.startswith(self.head):
             return None
-        tail = self._tail
         try:
-            if tail is not None:
+            if self._tail is not None:
+                tail = self._tail
                 text, pos = scanstring(data, len(self.head))
                 if pos + len(tail) != len(data) or not data.endswith(tail):
                     return None
+            elif self._pair is not None:
+                middle, tail, text_first = self._pair
+                first, pos = scanstring(data, len(self.head))
+                if not data.startswith(middle, pos):
+                    return None
+                second, pos = scanstring(data, pos + len(middle))
+                if pos + len(tail) != len(data) or not data.endswith(tail):
+                    return None
+                text = first if text_first else second
             else:
                 text = self._walk(data)
         except ValueError:  # not a valid string literal there
