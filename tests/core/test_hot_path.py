@@ -77,6 +77,20 @@ def test_text_and_reasoning_of_one_chunk_stay_apart_and_only_text_is_counted() -
     assert [(d.text, d.reasoning, d.chunks) for d in sink.deltas()] == [("ab", "think more", 2)]
 
 
+def test_the_per_chunk_delta_is_the_same_event_as_one_built_normally() -> None:
+    import dataclasses
+
+    from nuke_ai_panel.events import to_dict
+
+    fast, normal = DeltaEvent.of_chunk("ab", "r", 2), DeltaEvent("ab", "r", 2)
+    assert fast == normal and hash(fast) == hash(normal) and repr(fast) == repr(normal)
+    assert to_dict(fast) == to_dict(normal) == {"type": "delta", "text": "ab", "reasoning": "r",
+                                                "chunks": 2}
+    assert vars(fast) == vars(normal)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.text = "changed"  # type: ignore[misc]
+
+
 def test_a_chunk_without_content_emits_no_delta() -> None:
     sink = Sink()
     reader = BodyReader(provider("openai"), Turn(sink))
