@@ -64,8 +64,7 @@ class DeltaEvent:
         event = object.__new__(cls)
         fields = event.__dict__
         fields["text"], fields["reasoning"], fields["chunks"] = text, reasoning, chunks
-        fields["type"] = "delta"
-        return event
+        return event  # ``type`` is the class's default, as the normal constructor leaves it
 
 
 @dataclass(frozen=True)
