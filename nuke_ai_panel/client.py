@@ -255,27 +255,27 @@ async def _read_error_body(response: aiohttp.ClientResponse, timeout: float) -> 
 async def _read_body(provider: Provider, response: aiohttp.ClientResponse, turn: Turn,
                      first_token_at: float, mode: str) -> bool:
     """Read until the stream's last word or EOF, under the first-token and idle deadlines;
-    True if the body was read to its end. A dropped connection or a deadline raises."""
-    deadlines = provider.settings.deadlines
+    True if the body was read to its end. A dropped connection or a deadline raises.
+
+    What is already buffered is taken without waiting (``read_nowait``); only an empty buffer
+    costs a wait. The clock is read once per chunk: it stamps the chunk's content and sets the
+    next wait."""
     reader = BodyReader(provider, turn, mode)
     content = response.content
+    clock = time.monotonic
+    now = clock()
     try:
         while True:
-            now = time.monotonic()
-            if turn.content_seen:
-                deadline, kind, limit = turn.last_content + deadlines.idle, \
-                    errors.IDLE_TIMEOUT, deadlines.idle
-                wait = deadline - now
-            else:
-                deadline, kind, limit = first_token_at, errors.FIRST_TOKEN_TIMEOUT, \
-                    deadlines.first_token
-                wait = min(deadline - now, max(0.01, turn.next_tick - now))
-            if deadline - now <= 0:
-                raise _stall_error(provider, kind, limit, turn)
+            # checked before every chunk, so a flood of keep-alives cannot outrun a deadline
+            wait = _wait(provider, turn, first_token_at, now)
             try:
-                chunk = await asyncio.wait_for(content.readany(), wait)
+                chunk = content.read_nowait()
+                if not chunk and not content.at_eof():
+                    chunk = await asyncio.wait_for(content.readany(), wait)
+                now = clock()
             except asyncio.TimeoutError:
                 turn.tick()
+                now = clock()
                 continue
             except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError) as exc:
                 where = "mid-answer" if turn.text else "before the answer began"
@@ -283,13 +283,28 @@ async def _read_body(provider: Provider, response: aiohttp.ClientResponse, turn:
                                     f"The connection dropped {where} ({_short(exc)})",
                                     provider.hint(errors.TRUNCATED)) from None
             if not chunk:
-                reader.end()
+                reader.end(now)
                 return True
-            if reader.feed(chunk):
+            if reader.feed(chunk, now):
                 return content.at_eof()
     except LineTooLong as exc:
         raise ProviderError(errors.PROTOCOL, f"Stream rejected: {exc}",
                             provider.hint(errors.PROTOCOL)) from None
+
+
+def _wait(provider: Provider, turn: Turn, first_token_at: float, now: float) -> float:
+    """Seconds to wait for the next chunk: to the idle deadline once content has come, else to
+    the first-token deadline or the next ``waiting`` tick. Raises when the deadline passed."""
+    deadlines = provider.settings.deadlines
+    if turn.content_seen:
+        wait = turn.last_content + deadlines.idle - now
+        if wait <= 0:
+            raise _stall_error(provider, errors.IDLE_TIMEOUT, deadlines.idle, turn)
+        return wait
+    wait = first_token_at - now
+    if wait <= 0:
+        raise _stall_error(provider, errors.FIRST_TOKEN_TIMEOUT, deadlines.first_token, turn)
+    return min(wait, max(0.01, turn.next_tick - now))
 
 
 def _stall_error(provider: Provider, kind: str, seconds: float, turn: Turn) -> ProviderError:

@@ -28,12 +28,14 @@ The hint says "The partial answer is kept." exactly when there is a partial answ
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Union
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from . import errors
 from .errors import ProviderError
 from .events import DoneEvent, ErrorEvent, Usage
-from .turn import Turn
+
+if TYPE_CHECKING:  # history and the UI read the rule's words without loading the engine
+    from .turn import Turn
 
 Hint = Callable[[str], str]
 Terminal = Union[DoneEvent, ErrorEvent]

@@ -1,13 +1,14 @@
 """One chat turn as its stream told it, and the reader that feeds a response body into it.
 
 :class:`Turn` accumulates what the stream said across events and retries: the text and
-reasoning (emitting each ``delta`` as it arrives), the finish reason, refusal and filter
+reasoning (emitting one ``delta`` per network chunk), the finish reason, refusal and filter
 signals, an in-band error, the terminal event, the first data the parser did not understand,
 and the failure that ended an attempt. It decides nothing: :mod:`nuke_ai_panel.outcome` reads it.
 
 :class:`BodyReader` is the whole path from the bytes of one response to the turn (DESIGN
 section 5): lines, SSE events or NDJSON objects, or one complete JSON answer. It is pure and
-synchronous (no sockets, no clock), so tests drive it directly with any chunking.
+synchronous (no sockets; the caller says when each chunk arrived, else the turn's clock is
+read once for it), so tests drive it directly with any chunking.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from . import errors
 from .errors import InbandError, ProviderError
 from .events import DeltaEvent, StreamEvent, WaitingEvent
 from .logs import get_logger
-from .providers.base import NDJSON, SSE, Parsed, Provider
-from .streaming import MAX_LINE_BYTES, LineSplitter, LineTooLong, SSEDecoder, SSEEvent, decode_line
+from .providers.base import NDJSON, SSE, Parsed, Provider, Read
+from .streaming import MAX_LINE_BYTES, LineSplitter, LineTooLong, SSEDecoder, decode_line
 
 log = get_logger(__name__)
 
@@ -34,14 +35,24 @@ _SSE_STARTS = (b"data:", b"event:", b"id:", b":")
 
 class Turn:
     """The mutable record of one chat turn; ``emit`` gets each event (a sink that raises is
-    logged, never fatal)."""
+    logged, never fatal).
+
+    Content is emitted one ``delta`` per network chunk, not per stream event: the reader
+    sets :attr:`now` (the clock read once for the chunk), the chunk's events add their text
+    and reasoning, and :meth:`flush` emits them merged, in order, as one :class:`DeltaEvent`
+    whose ``chunks`` counts the events whose text it carries. Any other event flushes the
+    pending content first, so a delta never merges across it.
+    """
 
     def __init__(self, emit: Emit, clock: Callable[[], float] = time.monotonic) -> None:
         self._emit = emit
         self._clock = clock
         self.started = clock()
+        self.now = self.started  # when the chunk being read arrived
         self.text_parts: List[str] = []
         self.reasoning_parts: List[str] = []
+        self._pending_chunks = 0  # the last parts of text_parts, not emitted yet
+        self._pending_reasoning = 0  # the same for reasoning_parts
         self.tool_calls = 0  # none are read yet; an answer of tool calls alone is an answer
         self.first_content: Optional[float] = None
         self.last_content = self.started
@@ -81,6 +92,8 @@ class Turn:
         return "".join(self.stop_details)
 
     def emit(self, event: StreamEvent) -> None:
+        if (self._pending_chunks or self._pending_reasoning) and event.type != "delta":
+            self.flush()
         try:
             self._emit(event)
         except Exception:
@@ -98,6 +111,13 @@ class Turn:
         """Keep an excerpt of the first data the parser did not understand."""
         if not self.unrecognised and raw.strip():
             self.unrecognised = errors.one_line(raw[:1024], EXCERPT_CHARS)
+
+    def take_text(self, text: str) -> None:
+        """One event that carried answer text and nothing else (the per-token hot path)."""
+        self.events += 1
+        self.text_parts.append(text)
+        self._pending_chunks += 1
+        self.finished = False
 
     def apply(self, parsed: Parsed, raw: str) -> bool:
         """Take one parsed event (``raw`` is its text, quoted if not understood); True once the
@@ -117,16 +137,13 @@ class Turn:
             self.completion_tokens = parsed.completion_tokens
         text, reasoning = parsed.text, parsed.reasoning
         if text or reasoning:
-            now = self._clock()
-            if self.first_content is None:
-                self.first_content = now
-            self.last_content = now
             if text:
                 self.text_parts.append(text)
+                self._pending_chunks += 1
             if reasoning:
                 self.reasoning_parts.append(reasoning)
+                self._pending_reasoning += 1
             self.finished = False
-            self.emit(DeltaEvent(text, reasoning))
         if parsed.finish_reason:
             self.finish_reason = parsed.finish_reason
             self.finished = True
@@ -141,6 +158,32 @@ class Turn:
             self.terminal = True
             return True
         return False
+
+    def flush(self) -> None:
+        """Emit the content taken since the last delta as one delta, stamped :attr:`now`."""
+        chunks, thinking = self._pending_chunks, self._pending_reasoning
+        if not (chunks or thinking):
+            return
+        self._pending_chunks = self._pending_reasoning = 0
+        text = self.text_parts[-1] if chunks == 1 else _merge(self.text_parts, chunks)
+        reasoning = _merge(self.reasoning_parts, thinking) if thinking else ""
+        now = self.now
+        if self.first_content is None:
+            self.first_content = now
+        self.last_content = now
+        try:
+            self._emit(DeltaEvent.of_chunk(text, reasoning, chunks))
+        except Exception:
+            log.exception("stream event sink failed on a delta event")
+
+
+def _merge(parts: List[str], count: int) -> str:
+    """The last ``count`` parts as one string, which also replaces them in ``parts``."""
+    if count <= 1:
+        return parts[-1] if count else ""
+    merged = "".join(parts[-count:])
+    parts[-count:] = [merged]
+    return merged
 
 
 class BodyReader:
@@ -160,50 +203,84 @@ class BodyReader:
         self.mode = mode or provider.stream_format
         self._max = max_line
         self._splitter = LineSplitter(max_line)
-        self._sse: Optional[SSEDecoder] = SSEDecoder() if self.mode == SSE else None
+        self._sse: Optional[SSEDecoder] = None
+        self._lines = self._ndjson
+        self._use_format(self.mode)
         self._document: Optional[bytearray] = bytearray() if self.mode == JSON_DOCUMENT else None
         self._sniffed = False
-        provider.reset()
+        provider.begin_response()
 
-    def feed(self, chunk: bytes) -> bool:
-        """Take the next chunk of the body; True once nothing more needs reading."""
-        if self._document is not None:
-            return self._buffer(chunk)
-        return self._lines(self._splitter.feed(chunk))
+    def feed(self, chunk: bytes, now: Optional[float] = None) -> bool:
+        """Take the next chunk of the body, which arrived at ``now`` (the turn's clock by
+        default); True once nothing more needs reading. Its content leaves as one delta."""
+        turn = self.turn
+        turn.now = turn._clock() if now is None else now
+        try:
+            if self._document is not None:
+                return self._buffer(chunk)
+            return self._lines(self._splitter.feed_text(chunk))
+        finally:
+            turn.flush()
 
-    def end(self) -> None:
-        """The body ended: the last line without its line ending, the SSE event without its
-        blank line, or the buffered JSON answer, are read now."""
+    def end(self, now: Optional[float] = None) -> None:
+        """The body ended (at ``now``): the last line without its line ending, the SSE event
+        without its blank line, or the buffered JSON answer, are read now."""
+        turn = self.turn
+        turn.now = turn._clock() if now is None else now
+        try:
+            self._end()
+        finally:
+            turn.flush()
+
+    def _end(self) -> None:
         if self._document is not None:
             self._read_document()
             return
-        if self._lines(self._splitter.flush()):
+        if self._lines(self._splitter.flush_text()):
             return
         if self._sse is not None:
             event = self._sse.flush()
             if event is not None:
-                self._apply(self.provider.parse_event(event), event.data)
+                self._apply(self.provider.read_event(event.event, event.data), event.data)
             self._note_ignored()
 
     # -- lines ---------------------------------------------------------------------------------
 
-    def _lines(self, lines: List[bytes]) -> bool:
-        provider, sse = self.provider, self._sse
-        for raw in lines:
-            line = decode_line(raw)
-            if sse is None:
-                if not line.strip():
-                    continue
-                if self._apply(provider.parse_line(line), line):
-                    return True
-                continue
-            event: Optional[SSEEvent] = sse.decode(line)
-            if event is not None and self._apply(provider.parse_event(event), event.data):
+    def _use_format(self, mode: str) -> None:
+        """Read lines as ``mode`` says: SSE events, or NDJSON objects."""
+        self._sse = SSEDecoder() if mode == SSE else None
+        self._lines = self._events if mode == SSE else self._ndjson
+
+    def _events(self, lines: List[str]) -> bool:
+        """The hot path for SSE: one call per chunk, a few steps per event."""
+        assert self._sse is not None
+        read, take = self.provider.read_event, self.turn.take_text
+        for name, data in self._sse.events(lines):
+            result = read(name, data)
+            if type(result) is str:
+                take(result)
+            elif self._apply(result, data):
                 self._note_ignored()
                 return True
         return False
 
-    def _apply(self, parsed: Parsed, raw: str) -> bool:
+    def _ndjson(self, lines: List[str]) -> bool:
+        """The hot path for NDJSON: one call per chunk, a few steps per line."""
+        read, take = self.provider.read_json, self.turn.take_text
+        for line in lines:
+            if line[:1] != "{" and not line.strip():
+                continue
+            result = read(line, "message")
+            if type(result) is str:
+                take(result)
+            elif self._apply(result, line):
+                return True
+        return False
+
+    def _apply(self, parsed: Read, raw: str) -> bool:
+        if isinstance(parsed, str):
+            self.turn.take_text(parsed)
+            return False
         if parsed.malformed:
             log.warning("%s: skipped a malformed chunk: %s", self.provider.id,
                         errors.one_line(raw[:4096], 120))
@@ -235,8 +312,8 @@ class BodyReader:
         assert document is not None
         self._document = None
         self.mode = self.provider.stream_format
-        self._sse = SSEDecoder() if self.mode == SSE else None
-        return self._lines(self._splitter.feed(bytes(document)))
+        self._use_format(self.mode)
+        return self._lines(self._splitter.feed_text(bytes(document)))
 
     def _read_document(self) -> None:
         document = self._document
@@ -263,7 +340,7 @@ class BodyReader:
         """Not one JSON document: perhaps the provider's stream mislabelled, else ``protocol``."""
         if self._switch_to_lines():
             return
-        self.end()
+        self._end()
         turn = self.turn
         if turn.text or turn.reasoning or turn.finish_reason or turn.terminal or turn.inband \
                 or turn.block:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from ..settings import ChatRequest
 from .. import errors
@@ -16,6 +16,7 @@ _SILENT_DELTAS = ("signature_delta", "input_json_delta", "citations_delta")
 
 class AnthropicProvider(Provider):
     id = "anthropic"
+    text_key = '"text":'
 
     def auth_headers(self) -> Dict[str, str]:
         headers = {"anthropic-version": API_VERSION}
@@ -37,6 +38,16 @@ class AnthropicProvider(Provider):
         headers = self.headers()
         headers["Accept"] = "text/event-stream"
         return HttpRequest("POST", f"{self.base_url}/v1/messages", headers, body)
+
+    def quick_text(self, event_name: str, data: Dict[str, Any]) -> Optional[str]:
+        """A ``content_block_delta`` of type ``text_delta`` with text."""
+        if (data.get("type") or event_name) != "content_block_delta":
+            return None
+        delta = data.get("delta")
+        if type(delta) is not dict or delta.get("type") != "text_delta":
+            return None
+        text = delta.get("text")
+        return text if type(text) is str and text else None
 
     def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
         """One Messages stream event, or a whole ``message`` (a non-streaming answer)."""

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from .. import errors
 from ..errors import InbandError
 from ..provider_info import ProviderInfo, provider_info
 from ..settings import ChatRequest, ProviderSettings
-from ..streaming import ERROR_EVENT, SSEEvent
+from ..streaming import ERROR_EVENT, SSEEvent, load_json
+from .template import TextTemplate, learn
 
 SSE = "sse"
 NDJSON = "ndjson"
@@ -56,6 +57,11 @@ class Parsed:
     stop_detail: str = ""
 
 
+# What reading one event gives: a plain ``str`` is the common case of an event that carries
+# answer text and nothing else (no per-token Parsed is built for it), else a Parsed.
+Read = Union[str, Parsed]
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     id: str
@@ -68,11 +74,18 @@ class Provider:
 
     id = ""
     stream_format = SSE
+    done_data = ""  # SSE data that ends the stream, if the format has such a marker
+    # For :mod:`.template`: the raw key before a text-only event's text (empty: no templates)
+    # and the raw keys of string values this provider never reads.
+    text_key = ""
+    ignored_keys: Tuple[str, ...] = ()
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
         self.info: ProviderInfo = provider_info(self.id)
         self.base_url = settings.base_url.rstrip("/")
+        self._template: Optional[TextTemplate] = None
+        self._learning = _LEARN_BUDGET
 
     def key_hint(self) -> str:
         env = self.info.key_env
@@ -91,31 +104,91 @@ class Provider:
     def chat_request(self, request: ChatRequest) -> HttpRequest:
         raise NotImplementedError
 
+    def begin_response(self) -> None:
+        """Called before each response is read: forget what the previous one said."""
+        self._template = None
+        self._learning = _LEARN_BUDGET
+        self.reset()
+
     def reset(self) -> None:
-        """Forget what the previous response said; called before each response is read."""
+        """Forget what the previous response said (a subclass's own state)."""
 
     def parse_event(self, event: SSEEvent) -> Parsed:
-        """Read one SSE event; an ``error`` event (named so, or an error-shaped unknown field)
-        is an in-band error whatever its data."""
-        if event.event == ERROR_EVENT:
-            return Parsed(error=errors.inband_error(_json_or_text(event.data)))
-        try:
-            data = json.loads(event.data)
-        except ValueError:
-            return Parsed(malformed=True)
-        if not isinstance(data, dict):
-            return Parsed(unrecognised=True)
-        return self.parse_json(event.event, data)
+        """Read one SSE event (see :meth:`read_event`)."""
+        return _as_parsed(self.read_event(event.event, event.data))
 
     def parse_line(self, line: str) -> Parsed:
+        """Read one NDJSON line (see :meth:`read_line`)."""
+        return _as_parsed(self.read_line(line))
+
+    def read_event(self, event_name: str, data: str) -> Read:
+        """Read one SSE event's data; an ``error`` event (named so, or an error-shaped unknown
+        field) is an in-band error whatever its data, and :attr:`done_data` (OpenAI's
+        ``[DONE]``) is the terminal event."""
+        template = self._template
+        if template is not None and template.event_name == event_name:
+            text = template.text(data)
+            if text is not None:
+                return text
+        if event_name == ERROR_EVENT:
+            return Parsed(error=errors.inband_error(_json_or_text(data)))
+        if data[:1] != "{" and self.done_data and data.strip() == self.done_data:
+            return Parsed(terminal=True)
+        return self._read_object(data, event_name)
+
+    def read_line(self, line: str) -> Read:
         """Read one NDJSON line."""
+        return self.read_json(line, "message")
+
+    def read_json(self, text: str, event_name: str) -> Read:
+        """Read one JSON object, the data of an event named ``event_name``: malformed JSON and
+        anything but an object are counted, not fatal."""
+        template = self._template
+        if template is not None and template.event_name == event_name:
+            quick = template.text(text)
+            if quick is not None:
+                return quick
+        return self._read_object(text, event_name)
+
+    def _read_object(self, text: str, event_name: str) -> Read:
         try:
-            data = json.loads(line)
+            data = load_json(text)
         except ValueError:
             return Parsed(malformed=True)
-        if not isinstance(data, dict):
+        if type(data) is not dict:
             return Parsed(unrecognised=True)
-        return self.parse_json("message", data)
+        quick = self.quick_text(event_name, data)
+        if quick is None:
+            return self.parse_json(event_name, data)
+        if self.text_key:
+            self._learn(text, quick, event_name)
+        return quick
+
+    def _learn(self, text: str, quick: str, event_name: str) -> None:
+        """Learn a template from a text-only event, within the budget: each attempt costs one,
+        and a template that served its share of events gives one back when it is replaced."""
+        old = self._template
+        if old is not None and old.hits >= _HITS_PER_REFUND:
+            self._learning += 1
+            old.hits = 0
+        if self._learning <= 0:
+            return
+        self._learning -= 1
+        self._template = learn(text, quick, event_name, self.text_key, self.ignored_keys,
+                               lambda probe: self._quick_only(probe, event_name)) or old
+
+    def _quick_only(self, text: str, event_name: str) -> Optional[str]:
+        try:
+            data = load_json(text)
+        except ValueError:
+            return None
+        return self.quick_text(event_name, data) if type(data) is dict else None
+
+    def quick_text(self, event_name: str, data: Dict[str, Any]) -> Optional[str]:
+        """The answer text of an event that carries non-empty text and nothing else, or None
+        to have :meth:`parse_json` read it. A cheap check of the one shape that comes once per
+        token; it must say None for anything :meth:`parse_json` would read more from."""
+        return None
 
     def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
         """Read one decoded object: a stream chunk, or the provider's complete non-streaming
@@ -233,6 +306,27 @@ def _flat_text(value: Any) -> str:
     if isinstance(value, list):
         return "".join(_flat_text(v) for v in value)
     return ""
+
+
+# How many times one response may try to learn a template: a stream with no fixed parts stops
+# paying for it, while one whose fixed parts change now and then (a server that stamps each
+# chunk with the second) earns another try with every template that served.
+_LEARN_BUDGET = 4
+_HITS_PER_REFUND = 16
+
+
+def _as_parsed(read: Read) -> Parsed:
+    return Parsed(text=read) if isinstance(read, str) else read
+
+
+def only_keys(data: Dict[str, Any], allowed: frozenset) -> bool:
+    """True if every field of ``data`` outside ``allowed`` is empty (null, "", 0, {}, [])."""
+    if data.keys() <= allowed:
+        return True
+    for key, value in data.items():
+        if value and key not in allowed:
+            return False
+    return True
 
 
 def _json_or_text(data: str) -> Any:

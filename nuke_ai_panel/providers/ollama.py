@@ -7,12 +7,19 @@ from typing import Any, Dict, List, Optional
 from .. import errors
 from ..settings import ChatRequest
 from .base import (NDJSON, HttpRequest, ModelInfo, Parsed, Provider, content_parts,
-                   int_or_none)
+                   int_or_none, only_keys)
+
+# The fields of a line and its message that a text-only line may carry (others must be empty;
+# ``done`` is false): anything else goes through the full parse.
+_LINE_FIELDS = frozenset(("model", "created_at", "message"))
+_MESSAGE_FIELDS = frozenset(("role", "content"))
 
 
 class OllamaProvider(Provider):
     id = "ollama"
     stream_format = NDJSON
+    text_key = '"content":'
+    ignored_keys = ('"created_at":',)  # a timestamp on every line
 
     def chat_request(self, request: ChatRequest) -> HttpRequest:
         messages: List[Dict[str, str]] = []
@@ -28,6 +35,18 @@ class OllamaProvider(Provider):
         if options:
             body["options"] = options
         return HttpRequest("POST", f"{self.base_url}/api/chat", self.headers(), body)
+
+    def quick_text(self, event_name: str, data: Dict[str, Any]) -> Optional[str]:
+        """A line that is not the last, whose message is text alone (no thinking, no tool
+        call, no images)."""
+        message = data.get("message")
+        if type(message) is not dict:
+            return None
+        text = message.get("content")
+        if type(text) is str and text and only_keys(message, _MESSAGE_FIELDS) and \
+                only_keys(data, _LINE_FIELDS):
+            return text
+        return None
 
     def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
         """One ``/api/chat`` line; ``done: true`` ends the answer (it may carry text too)."""

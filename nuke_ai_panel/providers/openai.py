@@ -6,15 +6,25 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from .. import errors
 from ..settings import ChatRequest
-from ..streaming import SSEEvent
-from .base import HttpRequest, ModelInfo, Parsed, Provider, content_parts, int_or_none
+from .base import HttpRequest, ModelInfo, Parsed, Provider, content_parts, int_or_none, only_keys
+
+# The fields of a chunk, its choice and its delta that a text-only chunk may carry (others
+# must be empty; ``usage``, ``object`` and ``finish_reason`` are checked on their own):
+# anything else goes through the full parse.
+_CHUNK_FIELDS = frozenset(("id", "object", "created", "model", "system_fingerprint", "choices",
+                           "service_tier", "provider", "obfuscation", "usage"))
+_CHOICE_FIELDS = frozenset(("index", "delta", "logprobs", "finish_reason"))
+_DELTA_FIELDS = frozenset(("role", "content"))
 
 
 class OpenAIProvider(Provider):
     id = "openai"
+    done_data = "[DONE]"
     include_usage = True
     max_tokens_field = "max_completion_tokens"
     _choice: Optional[int] = None
+    text_key = '"content":'
+    ignored_keys = ('"obfuscation":',)  # random padding OpenAI adds to each chunk
 
     def auth_headers(self) -> Dict[str, str]:
         key = self.settings.api_key
@@ -39,10 +49,28 @@ class OpenAIProvider(Provider):
     def reset(self) -> None:
         self._choice: Optional[int] = None
 
-    def parse_event(self, event: SSEEvent) -> Parsed:
-        if event.data.strip() == "[DONE]":
-            return Parsed(terminal=True)
-        return super().parse_event(event)
+    def quick_text(self, event_name: str, data: Dict[str, Any]) -> Optional[str]:
+        """A ``chat.completion.chunk`` whose one choice (the one this turn shows) has a delta
+        of text alone: no finish reason, reasoning, refusal, tool call, usage or filter."""
+        want = self._choice
+        choices = data.get("choices")
+        if want is None or type(choices) is not list or len(choices) != 1:
+            return None
+        choice = choices[0]
+        if type(choice) is not dict or choice.get("index", want) != want or \
+                choice.get("finish_reason"):
+            return None
+        delta = choice.get("delta")
+        if type(delta) is not dict:
+            return None
+        text = delta.get("content")
+        if type(text) is not str or not text or data.get("usage") or \
+                data.get("object") in _NOT_CHUNKS:
+            return None
+        if only_keys(delta, _DELTA_FIELDS) and only_keys(choice, _CHOICE_FIELDS) and \
+                only_keys(data, _CHUNK_FIELDS):
+            return text
+        return None
 
     def parse_json(self, event_name: str, data: Dict[str, Any]) -> Parsed:
         """A ``chat.completion.chunk`` (``choices[].delta``) or a whole ``chat.completion``
@@ -159,6 +187,8 @@ def _read_message(message: Dict[str, Any], parsed: Parsed) -> None:
         parsed.unrecognised = any(value and key not in _KNOWN_FIELDS
                                   for key, value in message.items())
 
+
+_NOT_CHUNKS = ("error", "chat.completion")
 
 # Message fields that carry no answer text, or that are read above.
 _KNOWN_FIELDS = frozenset((

@@ -43,8 +43,8 @@ class Turn:
 
     ``answer`` is the assistant message the conversation holds (the transcript renders this
     very object); ``user`` the message this turn added (None for a retry). ``helper`` is the
-    helper prompt a helper turn was sent for. ``tokens`` counts content deltas as they leave
-    the worker (written on the loop thread, read by the owner). ``finish`` / ``error`` hold
+    helper prompt a helper turn was sent for. ``tokens`` counts the stream's text events as
+    they leave the worker (a delta carries ``chunks`` of them) (written on the loop thread, read by the owner). ``finish`` / ``error`` hold
     the terminal event; ``ended`` is set once the turn is over, whatever ended it.
     """
 
@@ -76,7 +76,7 @@ class Turn:
     def count(self, event: StreamEvent) -> None:
         """Called on the loop thread for every event, before it is handed on."""
         if event.type == "delta" and event.text:
-            self.tokens += 1
+            self.tokens += event.chunks
 
     def apply(self, event: Any, now: Optional[float] = None) -> bool:
         """Fold ``event`` (a stream event or :class:`JobEnded`) into the answer, on the

@@ -263,7 +263,9 @@ class ChatPanel(QtWidgets.QWidget):
             self.transcript.add_user(turn.user)
         self.transcript.begin_answer(turn.answer)
         self._last_status = 0.0
-        self.set_status(status.waiting(turn.model, 0))
+        # the engine loads on the worker thread; until its first event, say so plainly
+        ready = getattr(self._worker, "ready", True)
+        self.set_status(status.waiting(turn.model, 0) if ready else status.connecting())
         self._update_buttons()
 
     def _on_event(self, turn: Turn, event: Any) -> None:

@@ -3,11 +3,12 @@ words), state colours and dots, the lazily filled model combo and plain-text not
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import TYPE_CHECKING, Tuple
 
 from Qt import QtCore, QtGui, QtWidgets
 
-from nuke_ai_panel.client import ConnectionCheck
+if TYPE_CHECKING:  # the engine (aiohttp) loads on the worker thread, not with the UI
+    from nuke_ai_panel.client import ConnectionCheck
 
 from .plain_words import for_gui, kind_words
 

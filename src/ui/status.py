@@ -25,6 +25,11 @@ def seconds(value: Optional[float]) -> str:
     return (text[:-2] if text.endswith(".0") else text) + " s"
 
 
+def connecting() -> str:
+    """A request made while the network engine still loads (the panel's first seconds)."""
+    return "connecting\u2026"
+
+
 def waiting(model: str, elapsed: float) -> str:
     return f"waiting for {model}... {int(elapsed)} s"
 

@@ -147,7 +147,9 @@ def test_normal_stream(server: ProtocolServer) -> None:
     assert done.text == build_scenario(server.protocol, "any-model", PROMPT).text
     assert done.finish_reason and done.malformed_chunks == 0 and done.reasoning == ""
     assert done.usage.completion_tokens and done.time_to_first_token is not None
-    assert len(of_type(events, DeltaEvent)) > 3
+    # one delta per network chunk: it counts the stream events whose text it carries
+    deltas = of_type(events, DeltaEvent)
+    assert "".join(d.text for d in deltas) == done.text and sum(d.chunks for d in deltas) > 3
     assert server.count() == 1 and server.completed == 1
 
 

@@ -95,7 +95,10 @@ def test_a_text_turn_streams_into_the_answer_and_is_saved(server, worker) -> Non
         "assistant", expected, COMPLETE, "echo")
     assert answer.tokens == turn.tokens > 1 and answer.ttft is not None and answer.duration
     assert seen.types()[0] == "start" and seen.types()[-1] == "done"
-    assert seen.types().count("delta") == turn.tokens, "direct delivery: every delta apart"
+    deltas = [event for kind, event in seen.events if kind == "delta"]
+    # direct delivery: every delta apart (each carries the text events of one network chunk)
+    assert sum(delta.chunks for delta in deltas) == turn.tokens
+    assert "".join(delta.text for delta in deltas) == expected
     assert seen.threads == {"private-test-loop"}, "direct delivery: on the loop thread"
     assert seen.ended == [turn] and turn.finish is not None and turn.error is None
     assert turn.saved and not turn.save_error

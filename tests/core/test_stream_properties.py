@@ -279,7 +279,7 @@ def test_no_text_is_lost_and_no_empty_turn_is_done(provider_id: str, data: Any) 
     else:
         assert result.partial == text and (PARTIAL_KEPT in result.hint) == bool(text)
     if kind == errors.STREAM:
-        assert "boom: " in result.message
+        assert "boom:" in result.message  # one_line folds a whitespace-only piece away
 
 
 # ----- the rule alone ---------------------------------------------------------------------------

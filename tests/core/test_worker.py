@@ -253,3 +253,101 @@ def test_shutdown_from_the_loop_thread_is_refused(worker):
     handle = worker.submit(bad)
     assert handle.wait(5)
     assert isinstance(handle.exception(), RuntimeError)
+
+
+# ----- the engine loads on the loop thread (issue 10) ----------------------------------------------
+
+
+class HeldEngine:
+    """Holds a worker's engine start (its session) until released, like a slow aiohttp import."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> None:
+        self.release = threading.Event()
+        self.fail = fail
+        real = Worker._make_session
+
+        async def held(worker: Worker) -> Any:
+            self.release.wait(10)
+            if self.fail:
+                raise ImportError("No module named 'aiohttp' (simulated)")
+            return await real(worker)
+
+        monkeypatch.setattr(Worker, "_make_session", held)
+
+
+def test_jobs_submitted_while_the_engine_loads_wait_and_run_in_order(monkeypatch):
+    held = HeldEngine(monkeypatch)
+    worker = Worker()
+    try:
+        ran: List[int] = []
+
+        def job(n: int):
+            async def run(session):
+                ran.append(n)
+                return n
+            return run
+
+        started = time.monotonic()
+        handles = [worker.submit(job(n)) for n in range(5)]
+        assert time.monotonic() - started < 1.0, "submit must not wait for the engine"
+        assert worker.running and not worker.ready and not any(h.done() for h in handles)
+        held.release.set()
+        assert [h.result(5) for h in handles] == list(range(5)) and ran == list(range(5))
+        assert worker.ready and worker.wait_ready(0)
+    finally:
+        held.release.set()
+        worker.shutdown()
+
+
+def test_a_stream_cancelled_while_the_engine_loads_ends_with_its_terminal_event(monkeypatch,
+                                                                             openai_server):
+    held = HeldEngine(monkeypatch)
+    worker = Worker()
+    requests_before = openai_server.count("/chat/completions")
+    try:
+        sink = Recorder()
+        handle = worker.stream_chat(settings_for(openai_server), request("slow-3"), sink)
+        handle.cancel()
+        held.release.set()
+        assert handle.wait(5) and handle.cancelled()
+        assert sink.types == ["start", "error"] and sink.events[-1].kind == "cancelled"
+        assert openai_server.count("/chat/completions") == requests_before
+    finally:
+        held.release.set()
+        worker.shutdown()
+
+
+def test_an_engine_that_fails_to_load_ends_the_stream_with_a_config_error(monkeypatch,
+                                                                          openai_server):
+    held = HeldEngine(monkeypatch, fail=True)
+    worker = Worker()
+    sink = Recorder()
+    handle = worker.stream_chat(settings_for(openai_server), request("slow-2"), sink)
+    held.release.set()
+    assert handle.wait(5)
+    assert isinstance(handle.exception(), RuntimeError)
+    assert sink.types == ["start", "error"]
+    error = sink.events[-1]
+    assert error.kind == "config" and "aiohttp" in error.message and error.hint
+    assert not worker.running and not worker.ready
+    held.fail = False  # the next submit tries again
+    result = worker.stream_chat(settings_for(openai_server), request("slow-2"),
+                                Recorder()).result(10)
+    assert result.type == "done" and result.text == "w0 w1 "
+    worker.shutdown()
+
+
+def test_shutdown_while_the_engine_loads_is_quick_and_leaves_nothing_open(monkeypatch):
+    held = HeldEngine(monkeypatch)
+    worker = Worker()
+    handle = worker.submit(lambda session: asyncio.sleep(0, "never"))
+    thread = worker._thread
+    started = time.monotonic()
+    worker.shutdown(timeout=0.4)
+    assert time.monotonic() - started < 1.5
+    assert handle.done() and isinstance(handle.exception(), WorkerStopped)
+    assert not worker.running
+    held.release.set()  # the loading thread finds it was shut down and closes its session
+    assert thread is not None
+    thread.join(5)
+    assert not thread.is_alive()
