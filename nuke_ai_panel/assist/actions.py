@@ -18,7 +18,7 @@ or call is the problem and can ask again or copy the harmless part.)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ..graph.host import Host, HostError
 from ..graph.risk import RiskReport, scan_code, scan_expression, scan_nk
@@ -63,6 +63,7 @@ class PasteNodes:
     connect_to: Optional[str] = None
     code_allowed: bool = True
     code_off_note: str = CODE_OFF_NOTE
+    findings: Tuple[Dict[str, Any], ...] = field(default=(), compare=False)
     kind: str = field(default="paste", init=False)
 
     @property
@@ -116,6 +117,7 @@ class SetExpression:
     expression: str
     code_allowed: bool = True
     code_off_note: str = CODE_OFF_NOTE
+    findings: Tuple[Dict[str, Any], ...] = field(default=(), compare=False)
     kind: str = field(default="expression", init=False)
     risk: RiskReport = field(init=False, compare=False, repr=False)
 

@@ -116,6 +116,7 @@ class HelperRequest:
     knob: Optional[str] = None
     context_trimmed: bool = False
     note: str = ""
+    repair_round: int = 0
 
     def messages(self) -> List[Message]:
         return [Message("user", self.user)]

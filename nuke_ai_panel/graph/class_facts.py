@@ -147,6 +147,14 @@ class CatalogueClassInfo:
         self._cat = cat
         self._version = version
 
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._cat
+
+    @property
+    def version(self) -> Optional[str]:
+        return self._version
+
     def known_classes(self) -> List[str]:
         return self._cat.classes(self._version)
 

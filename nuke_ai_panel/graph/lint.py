@@ -32,7 +32,8 @@ from .nk_lexer import NkParseError, decode_value
 from .nk_model import Node, Script
 from .nkscript import parse_script
 
-__all__ = ["KINDS", "LintError", "lint_text", "lint_script", "format_finding"]
+__all__ = ["KINDS", "LintError", "lint_text", "lint_script", "lint_for_host", "format_finding",
+           "describe_finding"]
 
 KINDS = ("unknown_class", "unknown_knob", "bad_input", "dangling_reference")
 _NOT_KNOBS = frozenset({"name", "selected", "inputs", "addUserKnob"})
@@ -185,3 +186,30 @@ def format_finding(f: Dict[str, Any]) -> str:
     """One human line: ``Blurr1: unknown_class Blurr (did you mean Blur?)``."""
     tail = f" (did you mean {f['suggestion']}?)" if f.get("suggestion") else ""
     return f"{f['node']}: {f['kind']} {f['name']}{tail}"
+
+
+def lint_for_host(host: Any, text: str) -> List[Dict[str, Optional[str]]]:
+    """Findings for a snippet about to go into ``host``'s comp: checked against the classes
+    the host knows (Nuke's own inside Nuke, else the catalogue for the script's version),
+    with the comp's node names as what the snippet may refer to. Raises LintError."""
+    source = host.class_source()
+    cat = getattr(source, "catalogue", None)
+    version = getattr(source, "version", None)
+    names = [n.name for n in host.all_nodes()]
+    return lint_text(text, nuke_version=version, cat=cat, external_nodes=names)
+
+
+_PLAIN = {
+    "unknown_class": "Nuke has no node class {name}",
+    "unknown_knob": "this node has no knob named {name}",
+    "bad_input": "{name} is more inputs than the node takes",
+    "dangling_reference": "an expression refers to {name}, which does not exist",
+}
+
+
+def describe_finding(f: Dict[str, Any]) -> str:
+    """The finding in plain words, for previews and for the model's repair round:
+    ``Grade1: this node has no knob named whitepoint_r (did you mean whitepoint?)``."""
+    text = _PLAIN.get(str(f.get("kind")), "{name}").format(name=f.get("name"))
+    tail = f" (did you mean {f['suggestion']}?)" if f.get("suggestion") else ""
+    return f"{f['node']}: {text}{tail}"

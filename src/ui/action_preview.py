@@ -18,6 +18,7 @@ from typing import Any, Callable, List, Optional
 from Qt import QtCore, QtGui, QtWidgets
 
 from nuke_ai_panel.assist.actions import Action, PasteNodes, RunPython, SetExpression
+from nuke_ai_panel.graph.lint import describe_finding
 from nuke_ai_panel.graph.risk import DANGER, WARNING, Finding, RiskReport
 
 from .plain_words import for_gui
@@ -74,6 +75,7 @@ class ActionPreviewDialog(QtWidgets.QDialog):
             self._build_python(layout, action)
         else:
             self._build_expression(layout, action)
+        self._add_findings(layout, getattr(action, "findings", ()))
         layout.addWidget(_label("previewUndoNote",
                                 f"Apply makes it one undo step, \u201c{action.title}\u201d: "
                                 "Ctrl+Z takes it all back."))
@@ -112,6 +114,21 @@ class ActionPreviewDialog(QtWidgets.QDialog):
             self.disabled_note.setVisible(not allowed)
 
     # -- building ---------------------------------------------------------------------------
+
+    def _add_findings(self, layout: QtWidgets.QVBoxLayout, findings: Any) -> None:
+        """What the check against Nuke's node classes still found after the repair round:
+        shown, not blocking (the catalogue may not know a gizmo the artist has)."""
+        if not findings:
+            return
+        label = _label("previewFindingsLabel",
+                       f"⚠ Not in Nuke's node classes ({len(findings)}): check before applying")
+        label.setStyleSheet(DISABLED_NOTE_STYLE)
+        layout.addWidget(label)
+        box = QtWidgets.QListWidget()
+        box.setObjectName("previewFindings")
+        box.addItems([describe_finding(f) for f in findings])
+        box.setMaximumHeight(24 * min(len(findings), 4) + 8)
+        layout.addWidget(box)
 
     def _add_disabled_note(self, layout: QtWidgets.QVBoxLayout, action: Action) -> None:
         note = _label("codeDisabledNote", for_gui(action.disabled_note))

@@ -34,6 +34,7 @@ from nuke_ai_panel.assist.actions import (
 )
 from nuke_ai_panel.assist.commands import (HELP, MENU_HELPERS, CommandError, help_text,
                                            parse_command)
+from nuke_ai_panel.assist.grounding import ground, repair_request
 from nuke_ai_panel.assist.expr_preview import preview_expression
 from nuke_ai_panel.assist.steps import StepWatch
 from nuke_ai_panel.assist.prompts import ANSWER_TEXT, DEFAULT_BUDGET, HelperRequest, build_request
@@ -289,6 +290,10 @@ class AssistController(QtCore.QObject):
         if host is None:
             return
         proposal = self._propose(turn.answer.text, request, host)
+        repair = repair_request(request, proposal) if proposal is not None else None
+        if repair is not None:  # one automatic round before the artist sees the preview
+            self._send(repair)
+            return
         self.actionProposed.emit(proposal)
         if isinstance(proposal, NoAction):
             self.port.notice(proposal.message, "warning")
@@ -301,7 +306,8 @@ class AssistController(QtCore.QObject):
         note = CODE_OFF_NOTE
         if not allowed and config.is_locked("allow_code_execution"):
             note = STUDIO_CODE_OFF_NOTE
-        return action_from_answer(text, request, host, allowed, note)
+        action = action_from_answer(text, request, host, allowed, note)
+        return ground(action, host)
 
     # -- preview and apply -----------------------------------------------------------------
 

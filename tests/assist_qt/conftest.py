@@ -15,7 +15,8 @@ from nuke_ai_panel.worker import Worker
 from tests.protocol_servers import ProtocolServer
 
 WAIT_MS = 10_000
-HELPER_MODELS = ["echo", "tokens-5", "nk-build", "py-ok", "py-raise", "py-ask", "expr"]
+HELPER_MODELS = ["echo", "tokens-5", "nk-build", "py-ok", "py-raise", "py-ask", "expr",
+                 "nk-invented", "nk-repaired"]
 
 
 def write_user_config(base_url: str, **app: Any) -> Path:

@@ -436,7 +436,7 @@ def test_retry_after_a_failed_helper_turn_previews_the_answer(make_assist_panel,
 # -- pastes and expressions that run code ----------------------------------------------------
 
 RISKY_NK = ("```nk\nset cut_paste_input [stack 0]\npush $cut_paste_input\nGrade {\n white 1.1\n"
-            " black 0.01\n gamma 0.9\n multiply 1.2\n add 0\n offset 0\n mix 1\n"
+            " black 0.01\n gamma 0.9\n multiply 1.2\n add 0\n mix 1\n"
             " onCreate \"import os\\nos.system('id')\"\n name Grade_cb\n}\n```\n")
 
 
@@ -472,11 +472,11 @@ def test_a_paste_that_runs_code_is_flagged_like_risky_python(qtbot) -> None:
     assert node.child(0).text(0) == "\u26d4 onCreate"
     assert node.child(0).text(2).startswith("runs Python as soon as the node is created")
     risks = dialog.findChild(QtWidgets.QListWidget, "previewRisks")
-    assert "line 11: Grade_cb.onCreate - runs Python" in risks.item(0).text()
+    assert "line 10: Grade_cb.onCreate - runs Python" in risks.item(0).text()
     snippet = dialog.findChild(QtWidgets.QPlainTextEdit, "previewSnippet")
     assert snippet.isReadOnly() and "onCreate" in snippet.toPlainText()
-    assert dialog.highlighted_lines() == [11]
-    assert snippet.toPlainText().splitlines()[10].startswith(" onCreate")
+    assert dialog.highlighted_lines() == [10]
+    assert snippet.toPlainText().splitlines()[9].startswith(" onCreate")
     assert button(dialog, "applyButton").isEnabled()
     note = dialog.findChild(QtWidgets.QLabel, "codeDisabledNote")
     assert note is not None and not note.isVisible()
@@ -499,7 +499,7 @@ def test_code_execution_off_blocks_a_paste_that_runs_code(qtbot) -> None:
     assert note.isVisible() and note.text().startswith(PASTE_BLOCKED)
     assert "turned off in Settings" in note.text()
     assert dialog.findChild(QtWidgets.QLabel, "pasteRiskNote").isVisible()
-    assert dialog.highlighted_lines() == [11]
+    assert dialog.highlighted_lines() == [10]
     assert not button(dialog, "applyButton").isEnabled()
     assert button(dialog, "cancelButton").isEnabled()
 

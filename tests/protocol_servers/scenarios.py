@@ -110,6 +110,12 @@ PY_ASK_ANSWER = (
     "```\n"
 )
 EXPR_ANSWER = "```tcl\nsin(frame / 8) * 4 + 6\n```\n"
+# A /build answer with a knob Grade does not have, and the same answer repaired: the lint
+# repair round (DESIGN section 12). ``nk-invented`` never fixes it; ``nk-repaired`` fixes it
+# from its second request on.
+NK_INVENTED_ANSWER = ("A Grade that lifts the whites.\n\n```nk\nset cut_paste_input [stack 0]\n"
+                      "push $cut_paste_input\nGrade {\n whitepoint_r 0.9\n name Grade_lift\n}\n```\n")
+NK_REPAIRED_ANSWER = NK_INVENTED_ANSWER.replace("whitepoint_r", "whitepoint")
 HELPER_ANSWERS = {"nk-build": NK_BUILD_ANSWER, "py-ok": PY_OK_ANSWER, "py-raise": PY_RAISE_ANSWER,
                   "py-ask": PY_ASK_ANSWER, "expr": EXPR_ANSWER}
 
@@ -263,6 +269,9 @@ def build_scenario(
         scenario.steps = _normal(tokenize(CODE_ANSWER))
     elif name in HELPER_ANSWERS:
         scenario.steps = _normal(tokenize(HELPER_ANSWERS[name]))
+    elif name in ("nk-invented", "nk-repaired"):
+        fixed = name == "nk-repaired" and attempt >= 1
+        scenario.steps = _normal(tokenize(NK_REPAIRED_ANSWER if fixed else NK_INVENTED_ANSWER))
     return scenario
 
 
@@ -273,6 +282,7 @@ SCENARIO_NAMES = (
     "bad-utf8", "multi-choice", "reasoning", "code", "http-400", "http-401", "http-403",
     "http-404", "http-429", "http-429-ms", "http-500", "http-502-html", "http-503", "http-529",
     "html-200", "no-retry-500", "flaky-N", "nk-build", "py-ok", "py-raise", "py-ask", "expr",
+    "nk-invented", "nk-repaired",
     "raw-NAME (byte-exact responses, tests/protocol_servers/raw.py)",
 )
 
