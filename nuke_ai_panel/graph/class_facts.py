@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple, runtime_checkable
 
-from .catalogue import Catalogue, nearest
+from .catalogue import Catalogue, near_miss, nearest
 from .host import Host, NodeKnobs
 
 __all__ = ["ClassInfoSource", "CatalogueClassInfo", "HostClassInfo", "ChainedClassInfo",
@@ -180,9 +180,10 @@ def check_knobs(host: Host, node: str, knobs: Sequence[str], classes: Any = None
                 state: Optional[NodeKnobs] = None) -> Tuple[List[str], List[str]]:
     """``(problems, warnings)`` for ``node`` having each knob in ``knobs``.
 
-    A knob the node lacks is a problem when the host lists every knob (live Nuke) or a
-    complete class-info source says so; when nothing can tell (a partial class in the
-    in-memory host), a warning. Open classes (groups, gizmos) and user knobs are known
+    A knob the node lacks is a problem when the host lists every knob (live Nuke), a
+    complete class-info source says so, or it is a slip of a listed knob (``sizee``,
+    ``whitepoint_r``); otherwise (a partial list: the catalogue outside Nuke, the script's
+    own nodes) a warning, since the list may miss a knob Nuke has. Open classes (groups, gizmos) and user knobs are known
     through ``host.node_knobs``. Raises HostError for an unknown node."""
     state = state if state is not None else host.node_knobs(node, ())
     chain = classes if classes is not None else classes_for(host)
@@ -199,7 +200,9 @@ def check_knobs(host: Host, node: str, knobs: Sequence[str], classes: Any = None
         if not looked:
             info, looked = chain.class_info(state.node_class), True
         listed = knob_names(info)
-        if info and not info.get("partial") and listed is not None and knob not in listed:
+        slip = nearest(knob, sorted(listed)) if listed else None
+        if listed is not None and knob not in listed and (
+                not info.get("partial") or near_miss(knob, slip)):
             problems.append(no_knob_message(node, state.node_class, knob, sorted(listed)))
         elif listed is None or knob not in listed:
             warnings.append(f"{knob}: not set on {node} in this script, so it cannot be "

@@ -10,10 +10,11 @@
   ``strict_classes`` is set or a live catalogue (the running Nuke, which knows its
   gizmos) says it does not exist.
 * ``unknown_knob``: a knob its class does not have, with the nearest knob of the class.
-  User knobs (``addUserKnob``) and the knobs of groups and gizmos are never reported;
-  for a catalogue class known only from Nuke-written scripts (a *partial* class) or
-  one whose knobs change with a setting (Write's file format, Roto's tools:
-  ``DYNAMIC_KNOB_CLASSES``), only a near miss of a knob it has (``sizee``) is.
+  User knobs (``addUserKnob``) and the knobs of groups and gizmos are never reported.
+  Outside Nuke (the shipped catalogue) only a slip of a knob the class has is
+  (``sizee``, ``whitepoint_r``, a case or one-letter slip: ``catalogue.near_miss``): no
+  public source lists every knob Nuke writes, and a false alarm on one costs more than a
+  missed invention. With the running Nuke's classes (live) every unknown knob is.
 * ``bad_input``: more inputs (``inputs N`` or ``N+M``) than the class takes. A mask input
   counts as one more input after the main ones: a Blur takes 2 in all (``inputs 1+1``
   or ``inputs 2``), so ``inputs 3`` is reported.
@@ -26,7 +27,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterable, List, Optional, Set
 
-from .catalogue import Catalogue, ClassInfo, catalogue, nearest, normalize_version
+from .catalogue import Catalogue, ClassInfo, catalogue, near_miss, nearest, normalize_version
 from .lint_refs import reference_checker
 from .nk_lexer import NkParseError, decode_value
 from .nk_model import Node, Script
@@ -139,22 +140,10 @@ def _unknown_knobs(node: Node, info: ClassInfo, common: Dict[str, Any], cat: Cat
 
 def _knob_finding(node_name: str, node_class: str, knob: str, info: ClassInfo, common: Dict[str, Any],
                   cat: Catalogue, version: str) -> List[Dict[str, Optional[str]]]:
-    suggestion = nearest(knob, list(info.knobs) + list(common))
-    if info.knobs_vary and not _near_miss(knob, suggestion):
+    suggestion = nearest(knob, [k for k in list(info.knobs) + list(common) if k not in _NOT_KNOBS])
+    if info.knobs_vary and not near_miss(knob, suggestion):
         return []
     return [_finding(node_name, "unknown_knob", knob, suggestion)]
-
-
-def _near_miss(knob: str, suggestion: Optional[str]) -> bool:
-    """A typo of a knob the partial class has: differs only by case, or by one edit in a
-    name of five letters or more."""
-    if suggestion is None:
-        return False
-    if knob.lower() == suggestion.lower():
-        return True
-    from .catalogue import edit_distance
-
-    return len(knob) >= 5 and edit_distance(knob.lower(), suggestion.lower(), 1) <= 1
 
 
 _INPUTS = re.compile(r"^\s*(\d+)\s*(?:\+\s*(\d+))?\s*$")

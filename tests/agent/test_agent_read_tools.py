@@ -98,7 +98,8 @@ def test_find_errors(backend):
 
 def test_node_class_info_answers_from_the_catalogue(comp):
     doc = listed(ToolRegistry(comp, budget=20000).call("node_class_info", {"class": "Grade"}))
-    assert doc["partial"] is False and doc["source"] == "catalogue, Nuke 15.0"
+    # Outside Nuke even a curated class may miss a knob Nuke has: the answer says partial.
+    assert doc["partial"] is True and doc["source"] == "catalogue, Nuke 15.0"
     assert {k["name"] for k in doc["knobs"]} >= {"white", "gamma", "multiply", "black_clamp", "mix"}
     assert doc["inputs"]["max"] == 1 and doc["inputs"]["masks"] == 1
 
@@ -144,7 +145,7 @@ def test_node_class_info_asks_the_pluggable_source_first(comp):
     assert doc["source"] == "catalogue, Nuke 15.1" and doc["inputs"] == 2
     assert doc["knobs"][1] == {"name": "filter", "type": "Enumeration_Knob", "default": "gaussian"}
     grade = listed(registry.call("node_class_info", {"class": "Grade"}))
-    assert grade["partial"] is False and source.asked == ["Blur", "Grade"]
+    assert grade["partial"] is True and source.asked == ["Blur", "Grade"]
     assert grade["source"].startswith("catalogue")
     lower = listed(registry.call("node_class_info", {"class": "merge2"}))
     assert lower["class"] == "Merge2"

@@ -267,3 +267,24 @@ def test_the_lint_command_line(tmp_path):
     result = _cli(tmp_path, str(binary))
     assert result.returncode == 2 and "is not a text file" in result.stderr
     assert _cli(tmp_path).returncode == 2
+
+
+@pytest.mark.parametrize("word, suggestion, slip", [
+    ("sizee", "size", True), ("whitepoint_r", "whitepoint", True), ("Size", "size", True),
+    ("mulitply", "multiply", True),  # two letters swapped: one edit
+    ("N_channel", "P_channel", False), ("color0", "color", False), ("from1", "from0", False),
+    ("tint", "int", False),  # too short to call a slip
+])
+def test_near_misses_are_slips_and_sibling_names_are_not(word, suggestion, slip):
+    from nuke_ai_panel.graph.catalogue import near_miss
+
+    assert near_miss(word, suggestion) is slip
+
+
+def test_outside_nuke_a_knob_far_from_every_known_one_is_not_called_unknown():
+    # The catalogue cannot prove a class has no other knob (hidden ones Nuke still writes):
+    # only slips of known knobs are reported; the running Nuke reports everything.
+    found = lint_text("EdgeBlur {\n tint {1 0 0}\n brightness 1.2\n name EdgeBlur1\n}\n")
+    assert found == []
+    assert lint_text("EdgeBlur {\n sizee 3\n name EdgeBlur1\n}\n") == [
+        {"node": "EdgeBlur1", "kind": "unknown_knob", "name": "sizee", "suggestion": "size"}]
