@@ -5,8 +5,9 @@ and writes the same bytes on every run.
 
 * ``reference_classes.tsv`` / ``reference_knobs.tsv`` / ``reference_versions.tsv``: classes,
   inputs, knobs (Python knob class, default) and version facts curated from Foundry's Nuke
-  Reference Guide and Python API docs. A class listed there is *complete*: lint reports
-  any knob it does not list (after the Nuke-written knobs below are added).
+  Reference Guide and Python API docs. A class listed there is marked *complete* (its
+  documented knobs plus the Nuke-written ones below); lint outside Nuke still reports
+  only slips of its knobs, since no public source lists every knob Nuke writes.
 * ``nk_*.json``: per public repository, the knob names Nuke itself wrote for each class
   (made by ``scripts/extract_nk_facts.py``). These are merged into every class, so a knob
   Nuke wrote is always known; a class seen only here is *partial*.
