@@ -6,12 +6,13 @@ The real ``ChatPanel`` (offscreen, 480x800) talks to a loopback Ollama server in
 process that streams an answer at ``--rate`` tokens per second (a chunk of tokens every
 10 ms). A 5 ms QTimer heartbeat on the main thread records when it fires; a stall is the
 longest gap between two beats. Two answers: a plain one (paragraphs of prose) and a
-Markdown-heavy one (headings, nested lists, a table, Python and .nk code blocks, inline
-code and emphasis), each about ``--tokens`` tokens. Per answer, two figures:
+Markdown-heavy one (a heading, a 15-item list with nested lists, a 30-row table, Python and
+.nk code blocks of 60 and 50 lines, inline code and emphasis), each about ``--tokens`` tokens. Per answer, two figures:
 
-- streaming: the worst gap from the first text drawn until the answer's end is handled;
+- streaming: the worst gap between the first text drawn and the handling of the answer's
+  end (the gaps that end before it);
 - finishing: the gap around the handling of the end (the transcript finishing the answer,
-  the status line, saving history).
+  the status line, saving history: whatever ran in the same turn of the event loop).
 
 Baseline: the same heartbeat on the same panel while nothing happens, for as long as a
 stream lasts. Reported per figure: the stall in ms (median and range over the rounds), and
@@ -51,16 +52,18 @@ def markdown_answer(tokens: int) -> str:
     part = (
         "## Despill and edge blur\n\nUse a **HueCorrect** before the keyer, then *soften* the "
         "edges with an `EdgeBlur` inside the matte:\n\n"
-        "1. **Pull the key**\n   - pick the screen colour with `IBKColour`\n"
-        "   - tune `off` and `mult`\n     - nested: check the *alpha* in the Viewer\n"
-        "2. **Suppress the spill**\n   - `g_sup` curve down to 0.55\n3. **Blur the edges**\n\n"
-        "| Node | Knob | Value |\n|:-----|:----:|------:|\n"
-        + "".join(f"| Grade{i} | `white` | {1 + i / 10:.1f} |\n" for i in range(12))
+        + "".join(f"{i}. **Step {i}**: pick the screen colour with `IBKColour` and check it\n"
+                  f"   - tune `off` and `mult` for *plate {i}*\n"
+                  f"     - nested: look at the alpha in the Viewer, frame {1000 + i}\n"
+                  f"   - then `g_sup` down to 0.{i}\n" for i in range(1, 16))
+        + "\n| Node | Knob | Value | Note |\n|:-----|:----:|------:|------|\n"
+        + "".join(f"| Grade{i} | `white` | {1 + i / 10:.1f} | lift the *shadows* a little |\n"
+                  for i in range(30))
         + "\n```python\nimport nuke\n\n"
         + "".join(f"node{i} = nuke.createNode(\"Blur\")  # step {i}\n"
-                  f"node{i}[\"size\"].setValue({i} * 0.5)\n" for i in range(20))
+                  f"node{i}[\"size\"].setValue({i} * 0.5)\n" for i in range(30))
         + "```\n\n```nk\nset cut_paste_input [stack 0]\npush $cut_paste_input\n"
-        + "".join(f"Blur {{\n size {i}\n name Blur{i}\n}}\n" for i in range(8))
+        + "".join(f"Blur {{\n size {i}\n name Blur{i}\n}}\n" for i in range(12))
         + "```\n\n> Check the result at 100% in the Viewer.\n\n")
     text = ""
     while len(text) < tokens * 4:
@@ -132,12 +135,15 @@ class Heartbeat:
         self.timer.timeout.connect(lambda: self.beats.append(time.perf_counter()))
         self.timer.start()
 
-    def worst_gap(self, start: float, end: float) -> float:
-        """The longest gap between beats that overlaps ``[start, end]``."""
+    def worst_gap(self, start: float, end: float, within: bool = False) -> float:
+        """The longest gap between beats that overlaps ``[start, end]`` (``within``: that
+        lies inside it)."""
         beats = self.beats
         worst = 0.0
         for before, after in zip(beats, beats[1:]):
-            if after >= start and before <= end:
+            inside = before >= start and after <= end if within else \
+                after >= start and before <= end
+            if inside:
                 worst = max(worst, after - before)
         return worst
 
@@ -180,8 +186,8 @@ def measure(port: int, rounds: int) -> Dict[str, Dict[str, List[float]]]:
         end_start, end_done = ends[-1]
         answer = panel.conversation.messages[-1]
         assert answer.status == "complete" and len(answer.text) > 1000, answer.status
-        return (heart.worst_gap(first, end_start), heart.worst_gap(end_start, end_done),
-                end_start - first)
+        return (heart.worst_gap(first, end_start, within=True),
+                heart.worst_gap(end_start, end_done), end_start - first)
 
     def idle(seconds: float) -> float:
         start = time.perf_counter()
