@@ -1,25 +1,26 @@
-"""Does appending streamed text to the transcript cost more as the conversation grows?
+"""Does a streamed token cost the transcript more as the conversation grows?
 
 Run on demand: ``python benchmarks/bench_transcript.py`` (offscreen Qt, no network).
-The same streamed answer (prose, a list and a long code block, in small deltas) is appended to
-a transcript holding 0 earlier messages (the baseline) and to ones holding 50 and 400, in the
-same process; the report is the ratio of the per-delta cost. Close to 1.0x means the cost does
-not grow with the conversation's length. A final row measures the baseline of re-rendering the
-whole conversation per delta, the naive approach, for contrast.
+
+The same answer (a heading, prose, a list, a table and a long code block, in 4-character
+tokens, drawn and laid out every 16 tokens as the bridge's frames do) is streamed into a
+``TranscriptView`` that already shows a conversation of about 100,000 characters (ours) and
+one of about 1,000 characters (the baseline), in the same process, in interleaved rounds. The
+figure is the ratio of the cost per token (target: within 1.5x: the cost of a token does not
+grow with the conversation). A final row shows, for contrast, what re-rendering the whole
+conversation's Markdown on every frame would cost at both lengths.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
-import statistics
-import sys
 import time
-from pathlib import Path
 from typing import List
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import min_rounds, report, rounds
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from Qt import QtWidgets  # noqa: E402
@@ -29,75 +30,90 @@ from src.ui.binding_guard import protect_none_refcount  # noqa: E402
 from src.ui.markdown import render  # noqa: E402
 from src.ui.transcript import TranscriptView  # noqa: E402
 
+TARGET = 1.5
+FRAME_TOKENS = 16
 ANSWER = (
     "## Despill\n\nUse a **HueCorrect** before the keyer, then:\n\n"
     + "".join(f"- step {i}: adjust `mix` to {i / 10}\n" for i in range(12))
+    + "\n| Node | Knob |\n|---|---|\n" + "".join(f"| Grade{i} | white |\n" for i in range(6))
     + "\n```python\n" + "".join(f"node{i} = nuke.createNode('Blur')\n" for i in range(60))
     + "```\n\nThat keeps the edges clean.\n"
 )
 
 
-def deltas(text: str, size: int = 4) -> List[str]:
+def tokens(text: str, size: int = 4) -> List[str]:
     return [text[i:i + size] for i in range(0, len(text), size)]
 
 
-def history(count: int) -> List[HistoryMessage]:
-    messages = []
-    for i in range(count):
-        role = "user" if i % 2 == 0 else "assistant"
-        messages.append(HistoryMessage(role, ANSWER if role == "assistant" else f"question {i}"))
+def conversation(chars: int) -> List[HistoryMessage]:
+    """User questions and answers, about ``chars`` characters in all."""
+    messages: List[HistoryMessage] = []
+    total = 0
+    while total < chars:
+        if len(messages) % 2 == 0:
+            text = f"question {len(messages)}: how do I despill this plate?"
+        else:
+            text = ANSWER[:max(0, chars - total)] or "ok"
+        messages.append(HistoryMessage("user" if len(messages) % 2 == 0 else "assistant", text))
+        total += len(text)
     return messages
 
 
-def per_delta_cost(app: QtWidgets.QApplication, earlier: int, repeat: int) -> float:
-    samples = []
-    pieces = deltas(ANSWER)
-    for _ in range(repeat):
-        view = TranscriptView()
-        view.resize(700, 900)
-        view.set_messages(history(earlier))
-        app.processEvents()
-        answer = HistoryMessage("assistant", "", model="bench")
-        view.begin_answer(answer)
-        start = time.perf_counter()
-        for piece in pieces:
-            answer.text += piece
+def per_token(app: QtWidgets.QApplication, chars: int) -> float:
+    """Seconds per token of one streamed answer, after a conversation of ``chars``."""
+    view = TranscriptView()
+    view.resize(700, 900)
+    view.show()
+    view.set_messages(conversation(chars))
+    app.processEvents()
+    answer = HistoryMessage("assistant", "", model="bench")
+    view.begin_answer(answer)
+    pieces = tokens(ANSWER)
+    gc.collect()
+    start = time.perf_counter()
+    for n, piece in enumerate(pieces, 1):
+        answer.text += piece
+        if n % FRAME_TOKENS == 0 or n == len(pieces):
             view.update_answer()
-        app.processEvents()
-        samples.append((time.perf_counter() - start) / len(pieces))
-        assert view.raw_texts()[-1] == ANSWER
-        view.deleteLater()
-        app.processEvents()
-    return statistics.median(samples)
+            app.processEvents()
+    view.end_answer()
+    app.processEvents()
+    cost = (time.perf_counter() - start) / len(pieces)
+    assert view.raw_texts()[-1] == ANSWER
+    view.deleteLater()
+    app.processEvents()
+    return cost
 
 
-def naive_cost(earlier: int) -> float:
-    """Re-render the whole conversation's Markdown on each delta (what we avoid)."""
-    past = "".join(m.text for m in history(earlier))
-    pieces = deltas(ANSWER)[:50]
+def naive_cost(chars: int) -> float:
+    """Seconds per token when every frame renders the whole conversation's Markdown again."""
+    past = "".join(m.text for m in conversation(chars))
+    pieces = tokens(ANSWER)[:128]
     text = ""
     start = time.perf_counter()
-    for piece in pieces:
+    for n, piece in enumerate(pieces, 1):
         text += piece
-        render(past + text)
+        if n % FRAME_TOKENS == 0:
+            render(past + text)
     return (time.perf_counter() - start) / len(pieces)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     protect_none_refcount()
-    base = per_delta_cost(app, 0, args.repeat)
-    print(f"transcript append, 0 earlier messages: {base * 1e6:8.1f} us/delta (baseline)")
-    for earlier in (50, 400):
-        cost = per_delta_cost(app, earlier, args.repeat)
-        print(f"transcript append, {earlier:>3} earlier messages: {cost * 1e6:8.1f} us/delta, "
-              f"ratio {cost / base:.2f}x")
-    naive0, naive400 = naive_cost(0), naive_cost(400)
-    print(f"naive full re-render per delta: 0 earlier {naive0 * 1e6:.0f} us, 400 earlier "
-          f"{naive400 * 1e6:.0f} us, ratio {naive400 / naive0:.0f}x")
+    per_token(app, 1_000)  # warm up: imports, lexers, first layout
+    times = rounds(lambda: per_token(app, 100_000), lambda: per_token(app, 1_000),
+                   min_rounds(args.rounds))
+    micro = {name: [t * 1e6 for t in values] for name, values in times.items()}
+    report("per-token cost of a streamed answer, 100k-char transcript vs 1k-char", micro,
+           TARGET, unit="us")
+    naive = naive_cost(1_000), naive_cost(100_000)
+    print(f"for contrast, re-rendering the whole conversation every frame: "
+          f"{naive[0] * 1e6:.0f} us/token at 1k chars, {naive[1] * 1e6:.0f} us/token at 100k "
+          f"chars ({naive[1] / naive[0]:.0f}x)")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ __all__ = [
     "language_family",
     "match_opener",
     "read_block",
+    "strip_indent",
 ]
 
 PYTHON = "python"
@@ -107,7 +108,7 @@ def read_block(lines: Sequence[str], start: int, opener: Opener) -> Tuple[CodeBl
             closed = True
             i += 1
             break
-        body.append(_strip_indent(lines[i], opener.indent))
+        body.append(strip_indent(lines[i], opener.indent))
         i += 1
     source = "\n".join(body) + ("\n" if body and closed else "")
     return CodeBlock(opener.language, source, closed), i
@@ -128,7 +129,9 @@ def code_blocks(text: str) -> List[CodeBlock]:
     return blocks
 
 
-def _strip_indent(line: str, indent: int) -> str:
+def strip_indent(line: str, indent: int) -> str:
+    """``line`` of a block whose opener was indented ``indent`` columns, without up to that
+    many leading spaces (CommonMark's rule for the body of an indented fence)."""
     strip = 0
     while strip < len(line) and strip < indent and line[strip] == " ":
         strip += 1

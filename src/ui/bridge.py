@@ -6,7 +6,9 @@ widget. :class:`StreamBridge` is the chat session's channel to the main thread
 main thread; ``post`` only appends to a locked queue and emits one queued wake-up signal,
 and the main thread drains the queue in order. Text deltas that arrive faster than about 60
 per second are merged into one, so the transcript repaints at most that often however fast
-tokens come; every other item flushes the pending text first, so order is kept.
+tokens come; every other item flushes the pending text first, so order is kept. When drawing
+a merged delta took long (a slow machine, a big table), the next merge waits longer in
+proportion, so drawing never takes more than about a third of the main thread.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from Qt import QtCore
 from nuke_ai_panel.events import DeltaEvent
 
 FRAME_SECONDS = 1.0 / 60.0
+#: A merged delta waits at least this many times as long as the last one took to draw...
+COST_FACTOR = 2.0
+#: ...but never longer than this, so text keeps appearing.
+MAX_INTERVAL = 0.25
 
 
 def _now() -> float:
@@ -46,6 +52,7 @@ class StreamBridge(QtCore.QObject):
         self._text: List[str] = []
         self._reasoning: List[str] = []
         self._last_flush = -FRAME_SECONDS
+        self.interval = FRAME_SECONDS  # the current time between merged deltas
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._flush_text)
@@ -82,7 +89,7 @@ class StreamBridge(QtCore.QObject):
             self._flush_text()
             self._deliver(item)
         if self._text or self._reasoning:
-            wait = FRAME_SECONDS - (_now() - self._last_flush)
+            wait = self.interval - (_now() - self._last_flush)
             if wait <= 0:
                 self._flush_text()
             elif not self._timer.isActive():
@@ -94,8 +101,10 @@ class StreamBridge(QtCore.QObject):
             return
         text, reasoning = "".join(self._text), "".join(self._reasoning)
         self._text, self._reasoning = [], []
-        self._last_flush = _now()
+        self._last_flush = started = _now()
         self._deliver(DeltaEvent(text, reasoning))
+        cost = _now() - started
+        self.interval = min(MAX_INTERVAL, max(FRAME_SECONDS, cost * COST_FACTOR))
 
 
 def qt_dispatcher(deliver: Callable[[Any], None]) -> StreamBridge:

@@ -78,7 +78,7 @@ class ChatPanel(QtWidgets.QWidget):
         self.bar.fill_presets()
         self.refresh_history()
         self._update_buttons()
-        self.picker.provider_changed()
+        self.picker.start()
 
     def _build(self) -> None:
         self.compact = build_panel(self)

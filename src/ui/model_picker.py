@@ -5,14 +5,21 @@ editable and fills from the provider's model list, fetched once per provider thr
 worker (``↻`` fetches again). The model the artist picks is remembered per provider. Call
 settings always come from :meth:`Config.resolve`; what goes wrong is reported to the panel
 as a banner "about the provider", which goes away when the provider changes.
+
+The panel's first resolve (at :meth:`ModelPicker.start`) runs on a background thread: it is
+the process's first use of the keychain (importing ``keyring`` and finding its backend, a
+tenth of a second or more), which must not hold Nuke's main thread while the panel opens.
+Its outcome (the model list fetched, or the banner) arrives on the main thread.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import threading
 from functools import partial
-from typing import Any, Dict, List, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
 
-from Qt import QtCore, QtWidgets
+from Qt import QtCompat, QtCore, QtWidgets
 
 from nuke_ai_panel.config import Config
 from nuke_ai_panel.errors import CONFIG, ProviderError
@@ -76,6 +83,7 @@ class ModelPicker(QtCore.QObject):
         self._override_base_url = base_url
         self._override_target = provider or owner.config.default_provider
         self._filling = False
+        self._resolving: Optional[ResultBridge] = None  # the first resolve, off the main thread
         self.provider_combo = QtWidgets.QComboBox()
         self.provider_combo.setObjectName("providerCombo")
         self.model_combo = QtWidgets.QComboBox()
@@ -110,8 +118,11 @@ class ModelPicker(QtCore.QObject):
 
     def resolve(self, provider_id: str, model: Optional[str] = None) -> ProviderSettings:
         """Call settings for ``provider_id``; raises :class:`ProviderError` (``config``)."""
-        base_url = self._override_base_url if provider_id == self._override_target else None
-        return self.owner.config.resolve(provider_id, model=model or None, base_url=base_url)
+        return self.owner.config.resolve(provider_id, model=model or None,
+                                         base_url=self._base_url_for(provider_id))
+
+    def _base_url_for(self, provider_id: str) -> Optional[str]:
+        return self._override_base_url if provider_id == self._override_target else None
 
     def settings_for_turn(self) -> Optional[ProviderSettings]:
         """The settings for a new turn, or None after showing why there can be none."""
@@ -166,23 +177,62 @@ class ModelPicker(QtCore.QObject):
         self.fill_providers()
         self.provider_changed()
 
+    def start(self) -> None:
+        """The panel opens: show the provider's model, and resolve its settings (the
+        keychain's first use) on a background thread, then list its models."""
+        pid = self._show_provider()
+        if not pid:
+            return
+        config, base_url = self.owner.config, self._base_url_for(pid)
+        watcher = ResultBridge()
+        watcher.succeeded.connect(partial(self._on_resolved, pid, watcher))
+        watcher.failed.connect(partial(self._on_resolved, pid, watcher))
+        self._resolving = watcher
+        watcher.watch(_in_thread(lambda: config.resolve(pid, base_url=base_url)))
+
+    @property
+    def starting(self) -> bool:
+        """Is the first resolve (:meth:`start`) still running?"""
+        return self._resolving is not None
+
     def provider_changed(self, *_args: Any) -> None:
         if self._filling:
             return
+        self._resolving = None  # a first resolve still running is out of date
+        pid = self._show_provider()
+        if not pid:
+            return
+        try:
+            settings = self.resolve(pid)
+        except ProviderError as exc:
+            self._not_set_up(pid, exc)
+            return
+        if pid not in self.models:
+            self.refresh(settings=settings)
+
+    def _show_provider(self) -> str:
+        """The current provider's model list and model; the banner when there is none."""
         pid = self.provider()
         self.owner.clear_provider_error()
         self._fill_models(pid, self._default_model(pid))
         if not pid:
             self.owner.show_error(CONFIG, *NO_PROVIDER, about_provider=True)
-            return
-        try:
-            settings = self.resolve(pid)
-        except ProviderError as exc:
-            self.owner.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
-            self.owner.set_status(f"{PROVIDERS[pid].label} is not set up")
-            return
-        if pid not in self.models:
-            self.refresh(settings=settings)
+        return pid
+
+    def _on_resolved(self, pid: str, watcher: ResultBridge, outcome: Any) -> None:
+        if watcher is not self._resolving or not QtCompat.isValid(self.provider_combo):
+            return  # the provider changed, the panel closed, or it is gone
+        self._resolving = None
+        if isinstance(outcome, ProviderError):
+            self._not_set_up(pid, outcome)
+        elif isinstance(outcome, BaseException):
+            self._not_set_up(pid, ProviderError(CONFIG, f"Could not read the settings: {outcome}"))
+        elif pid not in self.models:
+            self.refresh(settings=outcome)
+
+    def _not_set_up(self, pid: str, exc: ProviderError) -> None:
+        self.owner.show_error(exc.kind, exc.message, exc.hint, about_provider=True)
+        self.owner.set_status(f"{PROVIDERS[pid].label} is not set up")
 
     def _fill_models(self, provider_id: str, text: str) -> None:
         self._filling = True
@@ -250,6 +300,7 @@ class ModelPicker(QtCore.QObject):
 
     def cancel(self) -> None:
         """Cancel every listing in flight; safe to call more than once."""
+        self._resolving = None
         for handle, _watcher in list(self.jobs.values()):
             handle.cancel()
         self.jobs.clear()
@@ -308,3 +359,18 @@ class ModelPicker(QtCore.QObject):
             self.owner.show_error(kind, message, hint, about_provider=True)
         if self._listing_status():
             self.owner.set_status(f"{PROVIDERS[pid].label} is not reachable")
+
+
+def _in_thread(call: Callable[[], Any]) -> "concurrent.futures.Future[Any]":
+    """``call()`` on a daemon thread of its own; its outcome in the returned future (a
+    keychain that hangs never holds Nuke's exit)."""
+    future: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            future.set_result(call())
+        except BaseException as exc:  # noqa: B902 - handed to the main thread as it is
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="nuke-ai-panel-keychain", daemon=True).start()
+    return future

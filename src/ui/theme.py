@@ -1,16 +1,28 @@
-"""The dark theme: the one place its colours are defined (standalone app, screenshots, tests).
+"""The dark theme: the one place its colours are defined (standalone app, screenshots, tests,
+the transcript's text and code colours).
 
 Close to Nuke's own colours, so answers look as they will inside Nuke (where Nuke's palette
 is used instead). A palette colour set without a group applies to every group, disabled
 included, which made disabled buttons look enabled; so the disabled group is set here on
-purpose: dimmer text, a flatter button, no orange highlight.
+purpose: dimmer text, a flatter button, no orange highlight. Qt is imported only by the
+functions that build the palette, so the pure modules (Markdown, highlighting) can read the
+colours without a Qt binding.
 """
 
 from __future__ import annotations
 
-from typing import Dict
+from typing import TYPE_CHECKING, Dict
 
-from Qt import QtGui, QtWidgets
+if TYPE_CHECKING:
+    from Qt import QtGui, QtWidgets
+
+# The transcript: dim text (model names, notes), warnings, errors, applied steps, code blocks.
+DIM = "#8a8a8a"
+WARN = "#e0a050"
+ERROR = "#e06c60"
+APPLIED = "#7fbf7f"
+CODE_BG = "#1d1f21"
+CODE_FG = "#d8d8d8"
 
 _ACTIVE: Dict[str, str] = {
     "Window": "#323232", "WindowText": "#d0d0d0", "Base": "#262626",
@@ -27,8 +39,10 @@ _DISABLED: Dict[str, str] = {
 }
 
 
-def dark_palette() -> QtGui.QPalette:
+def dark_palette() -> "QtGui.QPalette":
     """The dark palette, with its own disabled colours."""
+    from Qt import QtGui
+
     role = QtGui.QPalette.ColorRole
     palette = QtGui.QPalette()
     for name, colour in _ACTIVE.items():
@@ -39,7 +53,7 @@ def dark_palette() -> QtGui.QPalette:
     return palette
 
 
-def apply_dark_theme(app: QtWidgets.QApplication) -> None:
+def apply_dark_theme(app: "QtWidgets.QApplication") -> None:
     """Fusion and the dark palette on ``app`` (never inside Nuke: Nuke has its own)."""
     app.setStyle("Fusion")
     app.setPalette(dark_palette())

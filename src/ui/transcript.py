@@ -1,50 +1,58 @@
 """The conversation view: a read-only QTextBrowser that renders the messages it is given.
 
 The view creates no messages: the chat session owns them (the user's text, the answer that
-grows as the stream arrives) and the view draws the very objects it is handed. Finished
-messages are rendered once. While an answer streams, only the open end of it is touched:
-Markdown chunks that have closed (see :mod:`.markdown`) are appended once, and the
-still-open last chunk is replaced in place at the end of the document, so the cost of a token
-does not grow with the length of the conversation. ``messages()`` lists what is shown, with
-each message's exact raw text, for copy and tests.
+grows as the stream arrives) and the view draws the very objects it is handed. Each entry
+(a message, a notice, a block of another kind) is drawn once, as sections of the document
+(see :mod:`.blocks`) that are redrawn alone when they change: an answer's status line when a
+step it proposed is applied or undone, its reasoning line when it is opened, nothing else.
+While an answer streams only its open end changes (:mod:`.live_answer`), so the cost of a
+token does not grow with the length of the conversation, and finishing an answer adds its
+status line without drawing the answer again. ``messages()`` lists what is shown, with each
+message's exact raw text, for copy and tests.
 """
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+import threading
+from typing import Any, Dict, Iterable, List, Optional
 
 from Qt import QtCore, QtGui, QtWidgets
 
-from nuke_ai_panel.history import COMPLETE, STOPPED, AppliedStep, HistoryMessage, early_note
+from nuke_ai_panel.history import HistoryMessage
 
-from . import markdown
+from .blocks import Blocks, Marker
+from .entries import (Block, BodyPart, CodePart, Entry, Notice, footer_html, header_html,
+                      notice_html, reasoning_html, render_body, user_html, warm_up)
+from .live_answer import DRAFT_CHARS, LiveAnswer
+from .theme import DIM
 
-DIM = markdown.DIM
-WARN = "#e0a050"
-ERROR = "#e06c60"
-APPLIED = "#7fbf7f"
-PEEK_CHARS = 400
-DRAFT_CHARS = 800
+__all__ = ["DIM", "DRAFT_CHARS", "Block", "Notice", "TranscriptView"]
+
 STICK_MARGIN = 8
-# Every inserted fragment starts with this one-pixel paragraph: QTextCursor.insertHtml merges
-# a fragment's first block into the block at the cursor and drops its format (a heading, a
-# code line, a list item), so that first block must be one whose format does not matter.
-_LEAD = '<p style="margin:0px;font-size:1px;">\u200b</p>'
+_WARMING: List[threading.Thread] = []
 
 
-@dataclass
-class Notice:
-    text: str
-    level: str = "info"
+class Placed:
+    """An entry as drawn: the markers of its sections (header first; the reasoning line, the
+    body and the footer when it has them) and what its body was drawn from."""
 
-
-Entry = Union[HistoryMessage, Notice]
+    def __init__(self, entry: Entry, serial: int) -> None:
+        self.entry = entry
+        self.serial = serial
+        self.start: Optional[Marker] = None
+        self.summary: Optional[Marker] = None
+        self.body: Optional[Marker] = None
+        self.footer: Optional[Marker] = None
+        self.expanded = False
+        self.drawn_text: Optional[str] = None
+        self.code_start = 0
+        self.code_count = 0
+        self.summary_words = -1
 
 
 class TranscriptView(QtWidgets.QTextBrowser):
-    """See the module docstring. ``render_count`` and ``rendered_chars`` are for tests."""
+    """See the module docstring. ``render_count``, ``rendered_chars`` (characters of text
+    drawn) and ``blocks.inserted`` (fragments and code lines put in) are for tests."""
 
     codeCopied = QtCore.Signal(int)
 
@@ -58,19 +66,12 @@ class TranscriptView(QtWidgets.QTextBrowser):
         self.setPlaceholderText("Ask about nodes, expressions, Python or your comp.")
         self.document().setDocumentMargin(8)
         self.anchorClicked.connect(self._on_anchor)
-        self._entries: List[Entry] = []
-        self._code: List[str] = []
-        self._expanded: Dict[int, bool] = {}
-        self._live: Optional[HistoryMessage] = None
-        self._live_start = 0
-        self._live_code_start = 0
-        self._tail_start: Optional[int] = None
-        self._tail_code: List[str] = []
-        self._stable_len = 0
-        self._draft_start: Optional[int] = None
-        self._draft_len = 0
-        self._draft_code: List[str] = []
-        self._summary_done = False
+        self.blocks = Blocks(self.document())
+        self._placed: List[Placed] = []
+        self._codes: Dict[int, str] = {}
+        self.next_code = 0
+        self._serial = -1  # entries are numbered from 0 in the order they were added
+        self._live: Optional[LiveAnswer] = None
         self._editing = False
         self._stick = True
         self.render_count = 0
@@ -87,282 +88,240 @@ class TranscriptView(QtWidgets.QTextBrowser):
 
     def messages(self) -> List[HistoryMessage]:
         """The user and assistant messages, with their exact raw text (the live one included)."""
-        return [e for e in self._entries if isinstance(e, HistoryMessage)]
+        return [p.entry for p in self._placed if isinstance(p.entry, HistoryMessage)]
 
     def raw_texts(self) -> List[str]:
         return [m.text for m in self.messages()]
 
     def code_block(self, index: int) -> Optional[str]:
         """The exact source behind the ``copy:INDEX`` link."""
-        if 0 <= index < len(self._code):
-            return self._code[index]
-        offset = index - len(self._code)
-        pending = self._draft_code + self._tail_code if self._live is not None else []
-        return pending[offset] if 0 <= offset < len(pending) else None
-
-    def _index_of(self, entry: Entry) -> int:
-        """By identity: two messages with the same words are still two messages."""
-        return next(i for i, e in enumerate(self._entries) if e is entry)
+        if index in self._codes:
+            return self._codes[index]
+        return self._live.source(index) if self._live is not None else None
 
     @property
     def code_count(self) -> int:
-        pending = len(self._draft_code) + len(self._tail_code) if self._live is not None else 0
-        return len(self._code) + pending
+        return self.next_code + (self._live.pending_count if self._live is not None else 0)
+
+    def register_code(self, sources: Iterable[str]) -> None:
+        """Number the code blocks just drawn for good, in order."""
+        for source in sources:
+            self._codes[self.next_code] = source
+            self.next_code += 1
 
     # -- building -----------------------------------------------------------------------------
 
     def clear_transcript(self) -> None:
-        self._entries = []
-        self._code = []
-        self._expanded = {}
+        self._placed = []
+        self._codes = {}
+        self.next_code = 0
         self._live = None
-        self._tail_start = None
-        self._draft_start, self._draft_len, self._draft_code = None, 0, []
-        self._tail_code = []
-        self.document().clear()
+        self.blocks.reset()
         self._stick = True
 
     def set_messages(self, messages: Iterable[HistoryMessage]) -> None:
-        """Show a saved conversation, rendered in one pass."""
-        self.clear_transcript()
-        self._entries = list(messages)
-        self._rebuild()
+        """Show a saved conversation."""
+        with self._edit():
+            self.clear_transcript()
+            for message in messages:
+                self._add(message)
 
     def add_user(self, message: HistoryMessage) -> None:
-        """Show the user's ``message`` (finished, rendered once)."""
+        """Show the user's ``message`` (finished, drawn once)."""
         self._add_finished(message)
-
-    def refresh_message(self, message: HistoryMessage) -> bool:
-        """Draw ``message`` again from the message model after it changed outside a stream
-        (a step it proposed was applied, undone or redone). False when it is not shown.
-        (The whole view is redrawn, keeping the scroll position: this is rare.)"""
-        if not any(entry is message for entry in self._entries):
-            return False
-        self._rebuild()
-        return True
 
     def add_notice(self, text: str, level: str = "info") -> None:
         """A line for the artist that is not part of the conversation (not saved, not sent)."""
         self._add_finished(Notice(text, level))
+
+    def add_block(self, block: Block, after: Optional[HistoryMessage] = None) -> Block:
+        """Show ``block`` (HTML the view does not interpret: other kinds of transcript items)
+        at the end (before an answer still streaming), or right after ``after``'s message;
+        :meth:`update_block` redraws it."""
+        live = self._live
+        if after is None or (live is not None and after is live.message):
+            self._add_finished(block)
+            return block
+        with self._edit():
+            self._add(block, self._index(after) + 1)
+        return block
+
+    def update_block(self, block: Block) -> bool:
+        """Draw ``block`` again after its ``html`` changed; False when it is not shown."""
+        placed = self._find(block)
+        if placed is None:
+            return False
+        with self._edit():
+            self._redraw_part(placed, "start", notice_or_block_html(block))
+        return True
+
+    def refresh_message(self, message: HistoryMessage) -> bool:
+        """Draw ``message`` again after it changed outside a stream (a step it proposed was
+        applied, undone or redone). Only its status line is redrawn when its text is the one
+        drawn; False when it is not shown."""
+        placed = self._find(message)
+        if placed is None:
+            return False
+        if self._live is not None and placed is self._live.placed:
+            return True  # its status line is drawn when it ends
+        with self._edit():
+            if placed.drawn_text == message.text and message.role == "assistant":
+                self._redraw_part(placed, "footer", footer_html(message))
+                if message.reasoning and placed.summary_words != len(message.reasoning.split()):
+                    self.draw_summary(placed)
+            else:
+                index = self._index(message)
+                self._remove_entry(placed)
+                self._draw(placed, self._start_of(index + 1))
+        return True
 
     def begin_answer(self, message: HistoryMessage) -> None:
         """Show ``message``, an answer that is still growing: call :meth:`update_answer`
         after its text changes and :meth:`end_answer` when it is over."""
         if self._live is not None:
             self.end_answer()
-        self._entries.append(message)
-        self._live = message
-        self._live_code_start = len(self._code)
-        self._stable_len = 0
-        self._draft_start, self._draft_len, self._draft_code = None, 0, []
-        self._summary_done = False
-        self._tail_code = []
+        placed = self._new_placed(message)
+        self._placed.append(placed)
         with self._edit():
-            self._live_start = self._end_position()
-            self._append(self._header_html(message))
-            self._tail_start = None
+            placed.start = self.blocks.insert_html(header_html(message))
+        placed.code_start = self.next_code
+        self._live = LiveAnswer(self, placed)
 
     def update_answer(self) -> None:
-        """The live answer's text or reasoning grew: redraw its open end."""
-        live = self._live
-        if live is None or not (live.text or live.reasoning):
-            return
-        self._update_live()
+        """The live answer's text or reasoning grew: draw its open end."""
+        if self._live is not None:
+            with self._edit():
+                self._live.update()
 
     def end_answer(self) -> Optional[HistoryMessage]:
-        """The live answer is over (its status says how): render it whole once, marked when
-        it ended early."""
+        """The live answer is over (its status says how): finish its open end and add its
+        reasoning line and status line; what was drawn while it streamed stays."""
         live = self._live
         if live is None:
             return None
-        self._live = None
-        self._tail_start = None
-        self._draft_start, self._draft_len, self._draft_code = None, 0, []
-        self._tail_code = []
-        del self._code[self._live_code_start:]
-        index = self._index_of(live)
+        placed = live.placed
+        message = live.message
         with self._edit():
-            self._remove_from(self._live_start)
-            self._append(self._entry_html(index, live))
-        return live
+            live.end()
+            self._live = None
+            placed.drawn_text = message.text
+            placed.code_count = self.next_code - placed.code_start
+            if message.reasoning and placed.summary_words != len(message.reasoning.split()):
+                self.draw_summary(placed)
+            footer = footer_html(message)
+            if footer:
+                placed.footer = self.blocks.insert_html(footer)
+        return message
 
-    # -- streaming ------------------------------------------------------------------------------
+    # -- drawing entries ------------------------------------------------------------------------
 
-    def _update_live(self) -> None:
-        live = self._live
-        assert live is not None
-        self.render_count += 1
-        text = live.text
-        stable_html = ""
-        ends = markdown.chunk_ends(text, self._stable_len)
-        remove_at = self._tail_start
-        if ends and self._draft_start is not None:
-            remove_at = self._draft_start
-            self._draft_start, self._draft_len, self._draft_code = None, 0, []
-        if (ends or text) and live.reasoning and not self._summary_done:
-            stable_html += self._reasoning_html(self._index_of(live), live)
-            self._summary_done = True
-        for end in ends:
-            chunk = text[self._stable_len:end]
-            rendered = markdown.render_chunk(chunk, len(self._code))
-            self.rendered_chars += len(chunk)
-            self._code.extend(block.source for block in rendered.code_blocks)
-            stable_html += rendered.html
-            self._stable_len = end
-        tail_html = ""
-        if live.reasoning and not self._summary_done:
-            peek = live.reasoning[-PEEK_CHARS:]
-            tail_html += (f'<p style="color:{DIM};font-size:small;"><i>Thinking\u2026</i> '
-                          f"{_plain(peek)}</p>")
-        draft_html, open_html = self._draft(text)
-        tail_html += open_html
-        with self._edit():
-            if remove_at is not None:
-                self._remove_from(remove_at)
-                self._tail_start = None
-            if stable_html:
-                self._append(stable_html)
-            if draft_html:
-                start = self._append(draft_html)
-                if self._draft_start is None:
-                    self._draft_start = start
-            if tail_html:
-                self._tail_start = self._append(tail_html)
-
-    def _draft(self, text: str) -> Tuple[str, str]:
-        """HTML for the open chunk, drawn so that one token costs a bounded amount.
-
-        A long open chunk (a big code block, a long list or paragraph) is not redrawn whole
-        for every token: its settled beginning is drawn once as a *draft* and only the last
-        stretch is replaced. Returns ``(draft to append now, open rest)``. Drafts are replaced
-        by the chunk's proper rendering once it closes.
-        """
-        start = self._stable_len
-        done = max(self._draft_len, start)
-        fence = markdown.open_fence(text[start:])
-        draft = ""
-        if fence is not None:
-            language, offset = fence
-            body_start = start + offset
-            done = max(done, body_start)
-            index = len(self._code)
-            complete = text.rfind("\n") + 1
-            if complete - done >= DRAFT_CHARS:
-                if self._draft_len == 0:
-                    draft = markdown.code_header_html(index, language)
-                draft += markdown.code_html(text[done:complete], language)
-                self.rendered_chars += complete - done
-                self._draft_len = done = complete
-            self._tail_code = [text[body_start:]]
-            self.rendered_chars += len(text) - done
-            header = "" if self._draft_len else markdown.code_header_html(index, language)
-            return draft, header + markdown.code_html(text[done:], language)
-        if len(text) - done >= 2 * DRAFT_CHARS:
-            cut = _cut_point(text, done, len(text) - DRAFT_CHARS)
-            if cut > done:
-                rendered = markdown.render_chunk(text[done:cut],
-                                                 len(self._code) + len(self._draft_code))
-                self._draft_code.extend(block.source for block in rendered.code_blocks)
-                self.rendered_chars += cut - done
-                draft = rendered.html
-                self._draft_len = done = cut
-        if done >= len(text):
-            self._tail_code = []
-            return draft, ""
-        rendered = markdown.render_chunk(text[done:], len(self._code) + len(self._draft_code))
-        self.rendered_chars += len(text) - done
-        self._tail_code = [block.source for block in rendered.code_blocks]
-        return draft, rendered.html
-
-    # -- HTML ---------------------------------------------------------------------------------
-
-    def _entry_html(self, index: int, entry: Entry) -> str:
-        if isinstance(entry, Notice):
-            colour = {"warning": WARN, "error": ERROR}.get(entry.level, DIM)
-            return f'<p style="color:{colour};"><i>{_plain(entry.text)}</i></p>'
-        parts = [self._header_html(entry)]
-        if entry.role == "assistant" and entry.reasoning:
-            parts.append(self._reasoning_html(index, entry))
-        if entry.role == "user":
-            parts.append(f"<p>{_plain(entry.text)}</p>")
-        else:
-            rendered = markdown.render(entry.text, len(self._code))
-            self._code.extend(block.source for block in rendered.code_blocks)
-            parts.append(rendered.html)
-        if entry.role == "assistant" and entry.status != COMPLETE:
-            colour = DIM if entry.status == STOPPED else WARN
-            symbol = "\u25a0" if entry.status == STOPPED else "\u26a0"
-            parts.append(f'<p style="color:{colour};"><i>{symbol} '
-                         f"{_plain(early_note(entry))}</i></p>")
-        parts.extend(_step_html(step) for step in entry.steps)
-        return "".join(parts)
-
-    def _header_html(self, message: HistoryMessage) -> str:
-        if message.role == "user":
-            return '<p style="margin-top:14px;"><b>You</b></p>'
-        model = f' <span style="color:{DIM};">\u00b7 {_plain(message.model)}</span>' \
-            if message.model else ""
-        return f'<p style="margin-top:14px;"><b>Assistant</b>{model}</p>'
-
-    def _reasoning_html(self, index: int, message: HistoryMessage) -> str:
-        words = len(message.reasoning.split())
-        if self._expanded.get(index):
-            return (f'<p style="color:{DIM};font-size:small;"><a href="reasoning:{index}">'
-                    f"\u25be Reasoning</a> ({words} words)<br/>{_plain(message.reasoning)}</p>")
-        return (f'<p style="color:{DIM};font-size:small;"><a href="reasoning:{index}">'
-                f"\u25b8 Reasoning</a> ({words} words, hidden)</p>")
-
-    # -- document edits -----------------------------------------------------------------------
+    def _new_placed(self, entry: Entry) -> Placed:
+        self._serial += 1
+        return Placed(entry, self._serial)
 
     def _add_finished(self, entry: Entry) -> None:
-        if self._live is not None:
-            self._entries.insert(self._index_of(self._live), entry)
-            self._rebuild()
-            return
-        self._entries.append(entry)
-        index = len(self._entries) - 1
-        with self._edit():
-            self._append(self._entry_html(index, entry))
-
-    def _rebuild(self) -> None:
-        """Render everything again: for loading a conversation or toggling reasoning."""
-        self._code = []
+        """Add ``entry`` at the end, before the answer still streaming if there is one."""
         live = self._live
-        finished = [(i, e) for i, e in enumerate(self._entries) if e is not live]
+        index = self._placed.index(live.placed) if live is not None else None
         with self._edit():
-            self.document().clear()
-            body = "".join(self._entry_html(i, e) for i, e in finished)
-            if body:
-                self._append(body)
-            if live is not None:
-                self._live_code_start = len(self._code)
-                self._live_start = self._end_position()
-                self._append(self._header_html(live))
-                self._tail_start = None
-                self._stable_len = 0
-                self._draft_start, self._draft_len, self._draft_code = None, 0, []
-                self._summary_done = False
-        if live is not None:
-            self._update_live()
+            self._add(entry, index)
 
-    def _end_position(self) -> int:
-        return max(0, self.document().characterCount() - 1)
+    def _add(self, entry: Entry, index: Optional[int] = None) -> None:
+        placed = self._new_placed(entry)
+        index = len(self._placed) if index is None else index
+        self._placed.insert(index, placed)
+        placed.code_start = self.next_code
+        self._draw(placed, self._start_of(index + 1))
 
-    def _append(self, fragment: str) -> int:
-        """Insert ``fragment`` as new blocks at the end; returns where removal must start."""
-        cursor = QtGui.QTextCursor(self.document())
-        cursor.movePosition(QtGui.QTextCursor.End)
-        start = cursor.position()
-        if self.document().characterCount() > 1:
-            cursor.insertBlock(QtGui.QTextBlockFormat(), QtGui.QTextCharFormat())
-        cursor.insertHtml(_LEAD + fragment)
-        return start
+    def _draw(self, placed: Placed, before: Optional[Marker]) -> None:
+        """Draw ``placed``'s sections before ``before`` (None: at the end)."""
+        entry = placed.entry
+        if not isinstance(entry, HistoryMessage):
+            placed.start = self.blocks.insert_html(notice_or_block_html(entry), before)
+            return
+        if entry.role == "user":
+            placed.start = self.blocks.insert_html(user_html(entry), before)
+            placed.drawn_text = entry.text
+            return
+        placed.start = self.blocks.insert_html(header_html(entry), before)
+        if entry.reasoning:
+            placed.summary_words = len(entry.reasoning.split())
+            placed.summary = self.blocks.insert_html(
+                reasoning_html(placed.serial, entry.reasoning, placed.expanded), before)
+        code_start = placed.code_start if placed.drawn_text == entry.text else self.next_code
+        body = render_body(entry.text, code_start)
+        placed.body = None
+        for part in body.parts:
+            marker = self.draw_part(part, before)
+            if placed.body is None:
+                placed.body = marker
+        for offset, source in enumerate(body.sources):
+            self._codes[code_start + offset] = source
+        self.next_code = max(self.next_code, code_start + len(body.sources))
+        placed.code_start, placed.code_count = code_start, len(body.sources)
+        placed.drawn_text = entry.text
+        footer = footer_html(entry)
+        placed.footer = self.blocks.insert_html(footer, before) if footer else None
 
-    def _remove_from(self, position: int) -> None:
-        cursor = QtGui.QTextCursor(self.document())
-        cursor.setPosition(min(position, self._end_position()))
-        cursor.movePosition(QtGui.QTextCursor.End, QtGui.QTextCursor.KeepAnchor)
-        cursor.removeSelectedText()
+    def draw_part(self, part: BodyPart, before: Optional[Marker] = None) -> Marker:
+        """Draw one part of an answer's body (HTML, or a top-level code block)."""
+        if isinstance(part, CodePart):
+            from .highlight import highlight_lines
+
+            return self.blocks.insert_code(part.index, part.language,
+                                           highlight_lines(part.source, part.language), before)
+        return self.blocks.insert_html(part, before)
+
+    def draw_summary(self, placed: Placed) -> None:
+        """Draw (or draw again) ``placed``'s reasoning line, after its header."""
+        message = placed.entry
+        assert isinstance(message, HistoryMessage)
+        placed.summary_words = len(message.reasoning.split())
+        self._redraw_part(placed, "summary",
+                          reasoning_html(placed.serial, message.reasoning, placed.expanded))
+
+    _PARTS = ("start", "summary", "body", "footer")
+
+    def _redraw_part(self, placed: Placed, part: str, fragment: str) -> None:
+        """Replace one section of ``placed`` (or add it, or remove it when ``fragment`` is "")."""
+        after = self._after(placed, part)
+        old = getattr(placed, part)
+        if old is not None:
+            self.blocks.remove(old, after)
+        setattr(placed, part, self.blocks.insert_html(fragment, after) if fragment else None)
+
+    def _after(self, placed: Placed, part: str) -> Optional[Marker]:
+        """The marker of the first section after ``placed``'s ``part`` (None: the end)."""
+        for later in self._PARTS[self._PARTS.index(part) + 1:]:
+            marker = getattr(placed, later)
+            if marker is not None:
+                return marker
+        if self._live is not None and placed is self._live.placed:
+            return None
+        return self._start_of(self._index(placed.entry) + 1)
+
+    def _start_of(self, index: int) -> Optional[Marker]:
+        return self._placed[index].start if index < len(self._placed) else None
+
+    def _remove_entry(self, placed: Placed) -> None:
+        assert placed.start is not None
+        self.blocks.remove(placed.start, self._start_of(self._index(placed.entry) + 1))
+        placed.start = placed.summary = placed.body = placed.footer = None
+
+    def _index(self, entry: Entry) -> int:
+        """By identity: two messages with the same words are still two messages."""
+        return next(i for i, p in enumerate(self._placed) if p.entry is entry)
+
+    def _find(self, entry: Entry) -> Optional[Placed]:
+        return next((p for p in self._placed if p.entry is entry), None)
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        if not _WARMING:
+            # the Markdown parser and lexers load after the panel shows, off the main thread
+            _WARMING.append(threading.Thread(target=warm_up, name="nuke-ai-panel-warm-up",
+                                             daemon=True))
+            _WARMING[0].start()
 
     # -- scrolling ----------------------------------------------------------------------------
 
@@ -387,12 +346,14 @@ class TranscriptView(QtWidgets.QTextBrowser):
         scheme = url.scheme().lower()
         target = url.toString()
         if scheme == "copy":
-            self.copy_code(_index(target))
+            self.copy_code(_number(target))
         elif scheme == "reasoning":
-            index = _index(target)
-            if 0 <= index < len(self._entries):
-                self._expanded[index] = not self._expanded.get(index, False)
-                self._rebuild()
+            serial = _number(target)
+            placed = next((p for p in self._placed if p.serial == serial), None)
+            if placed is not None and placed.summary is not None:
+                placed.expanded = not placed.expanded
+                with self._edit():
+                    self.draw_summary(placed)
         elif scheme in ("http", "https", "mailto"):
             QtGui.QDesktopServices.openUrl(url)
 
@@ -406,50 +367,41 @@ class TranscriptView(QtWidgets.QTextBrowser):
 
 
 class _Edit:
-    """Keeps the view at the bottom if it was there, else exactly where the artist left it."""
+    """One change of the view: its edits are one edit block of the document (Qt lays the
+    document out once, when the block ends, rather than after every insertion), and the view
+    stays at the bottom if it was there, else exactly where the artist left it."""
 
     def __init__(self, view: TranscriptView) -> None:
         self._view = view
         self._value = 0
+        self._outer = False
+        self._cursor: Optional[QtGui.QTextCursor] = None
 
     def __enter__(self) -> None:
-        self._value = self._view.verticalScrollBar().value()
-        self._view._editing = True
+        self._outer = not self._view._editing
+        if self._outer:
+            self._value = self._view.verticalScrollBar().value()
+            self._view._editing = True
+            self._cursor = QtGui.QTextCursor(self._view.document())
+            self._cursor.beginEditBlock()
 
     def __exit__(self, *exc: Any) -> None:
+        if not self._outer:
+            return
         view = self._view
+        assert self._cursor is not None
+        self._cursor.endEditBlock()
         view._editing = False
         bar = view.verticalScrollBar()
-        if view._stick:
-            bar.setValue(bar.maximum())
-        else:
-            bar.setValue(self._value)
+        bar.setValue(bar.maximum() if view._stick else self._value)
 
 
-def _cut_point(text: str, low: int, high: int) -> int:
-    """Where to end a draft in ``text[low:high]``: after a line break, else after a space."""
-    for separator in ("\n", " "):
-        found = text.rfind(separator, low, high)
-        if found >= 0:
-            return found + 1
-    return -1
+def notice_or_block_html(entry: Entry) -> str:
+    return notice_html(entry) if isinstance(entry, Notice) else entry.html  # type: ignore
 
 
-def _index(target: str) -> int:
+def _number(target: str) -> int:
     try:
         return int(target.split(":", 1)[1])
     except (IndexError, ValueError):
         return -1
-
-
-def _step_html(step: AppliedStep) -> str:
-    """A change the answer made to the comp: applied, or struck through and "(undone)"."""
-    if step.undone:
-        return (f'<p style="color:{DIM};"><i>\u21b6 <s>{_plain(step.describe(mark_undone=False))}</s>'
-                " (undone)</i></p>")
-    return f'<p style="color:{APPLIED};"><i>\u2713 {_plain(step.describe())}</i></p>'
-
-
-def _plain(text: str) -> str:
-    """Escaped text with its line breaks kept."""
-    return html.escape(text, quote=True).replace("\n", "<br/>")

@@ -43,7 +43,9 @@ def panel_worker(private_worker: Worker) -> Worker:
 
 @pytest.fixture
 def make_panel(qtbot: Any, panel_worker: Worker) -> Iterator[Callable[..., Any]]:
-    """Build and show a ChatPanel on the test worker; in-flight work is cancelled afterwards."""
+    """Build and show a ChatPanel on the test worker, once its provider's settings have been
+    resolved (off the main thread: the keychain's first use); in-flight work is cancelled
+    afterwards."""
     from src.ui.chat_panel import ChatPanel
 
     made: List[Any] = []
@@ -54,6 +56,7 @@ def make_panel(qtbot: Any, panel_worker: Worker) -> Iterator[Callable[..., Any]]
         panel.resize(640, 720)
         panel.show()
         qtbot.waitExposed(panel)
+        qtbot.waitUntil(lambda: not panel.picker.starting, timeout=WAIT_MS)
         made.append(panel)
         return panel
 

@@ -115,3 +115,29 @@ def test_a_closed_bridge_is_deleted_and_drops_late_posts(qtbot: Any) -> None:
     qtbot.wait(20)
     assert sink.items == []
 
+
+
+def test_a_slow_draw_makes_the_next_merge_wait_longer(qtbot: Any, clock: Clock) -> None:
+    sink = Sink()
+    cost = [0.1]  # drawing a delta takes 100 ms of the main thread
+
+    def draw(item: Any) -> None:
+        sink(item)
+        clock.now += cost[0]
+
+    bridge = StreamBridge(draw)
+    bridge.post(DeltaEvent("A"))
+    qtbot.waitUntil(lambda: sink.text() == "A", timeout=WAIT_MS)
+    assert bridge.interval == pytest.approx(2 * 0.1)
+    clock.now += 0.05  # 150 ms after that draw started: frames have passed, the wait has not
+    bridge.post(DeltaEvent("B"))
+    qtbot.waitUntil(lambda: bridge._timer.isActive(), timeout=WAIT_MS)
+    assert sink.text() == "A" and 49 <= bridge._timer.interval() <= 51
+    cost[0] = 0.001  # a quick draw: back to one merge per frame
+    qtbot.waitUntil(lambda: sink.text() == "AB", timeout=WAIT_MS)
+    assert bridge.interval == bridge_module.FRAME_SECONDS
+    cost[0] = 5.0  # however slow a draw, text keeps coming at least this often
+    bridge.post(DeltaEvent("C"))
+    qtbot.waitUntil(lambda: sink.text() == "ABC", timeout=WAIT_MS)
+    assert bridge.interval == bridge_module.MAX_INTERVAL
+    bridge.close()

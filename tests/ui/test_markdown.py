@@ -1,4 +1,5 @@
-"""Markdown -> HTML for the transcript: pure Python, no Qt needed."""
+"""Markdown -> HTML for the transcript (markdown-it-py, CommonMark), the streaming chunk
+boundaries and the code highlighting (Pygments): pure Python, no Qt needed."""
 
 from __future__ import annotations
 
@@ -6,7 +7,15 @@ import re
 
 import pytest
 
-from src.ui.markdown import chunk_ends, highlight, inline, render, render_chunk, split_chunks
+from src.ui.chunks import chunk_ends, split_chunks
+from src.ui.highlight import LineHighlighter, highlight, highlight_lines
+from src.ui.markdown import render, render_chunk
+
+
+def inline(text: str) -> str:
+    html = render_chunk(text).html
+    assert html.startswith("<p>") and html.endswith("</p>")
+    return html[3:-4]
 from tests.protocol_servers.scenarios import CODE_ANSWER
 
 
@@ -18,7 +27,8 @@ def test_headings_paragraphs_emphasis() -> None:
     out = render("# Title\n\nSome **bold**, *italic*, ***both*** and ~~gone~~ text.\n").html
     assert out.startswith('<h1 style="font-size:x-large;">Title</h1>')
     assert "<b>bold</b>" in out and "<i>italic</i>" in out
-    assert "<b><i>both</i></b>" in out and "<s>gone</s>" in out
+    # CommonMark nests ***both*** as emphasis around strong
+    assert "<i><b>both</b></i>" in out and "<s>gone</s>" in out
 
 
 def test_nested_emphasis_and_snake_case() -> None:
@@ -54,17 +64,46 @@ def test_inline_code_keeps_markup_characters() -> None:
     assert inline(r"\*not italic\*") == "*not italic*"
 
 
+TOP = ' style="margin-top:0px;margin-bottom:0px;"'
+
+
 def test_lists_nested_and_ordered() -> None:
+    # each top-level item is a chunk of its own (drawn once while streaming): its own list,
+    # without margins, so the items still read as one list
     out = render("- one\n- two\n  - inner *x*\n    1. deep\n- three\n").html
-    assert out == ("<ul><li>one</li><li>two<ul><li>inner <i>x</i><ol><li>deep</li></ol>"
-                   "</li></ul></li><li>three</li></ul>")
+    assert out == (f"<ul{TOP}><li>one</li></ul><ul{TOP}><li>two<ul><li>inner <i>x</i><ol>"
+                   f"<li>deep</li></ol></li></ul></li></ul><ul{TOP}><li>three</li></ul>")
     numbered = render("3. c\n4. d\n").html
-    assert numbered == '<ol start="3"><li>c</li><li>d</li></ol>'
+    assert numbered == f'<ol start="3"{TOP}><li>c</li></ol><ol start="4"{TOP}><li>d</li></ol>'
 
 
 def test_loose_list_keeps_numbering_across_chunks() -> None:
     out = render("1. first\n\n2. second\n").html
-    assert out == '<ol><li>first</li></ol><ol start="2"><li>second</li></ol>'
+    assert out == f'<ol{TOP}><li>first</li></ol><ol start="2"{TOP}><li>second</li></ol>'
+
+
+def test_list_items_after_a_paragraph_are_chunks_of_their_own() -> None:
+    assert split_chunks("Intro:\n- a\n- b\n  more b\n- c") == \
+        ["Intro:\n", "- a\n", "- b\n  more b\n", "- c"]
+    assert split_chunks("Steps:\n1. one\n2. two\n") == ["Steps:\n", "1. one\n", "2. two\n"]
+    # an ordered item not numbered 1 does not interrupt a paragraph: it continues it
+    assert split_chunks("Intro\n2. x\n") == ["Intro\n2. x\n"]
+    assert render("Intro\n2. x\n").html == "<p>Intro<br/>2. x</p>"
+    # "- -" may still grow into a thematic break; "Title\n---" is a heading
+    assert split_chunks("Title\n---\n") == ["Title\n---\n"]
+    assert chunk_ends("a\n- -") == []
+    # once the list is left (a heading), a later item line is not split off: "2. b" here
+    # continues the paragraph "para"
+    assert split_chunks("- a\n# H\npara\n2. b\n") == ["- a\n# H\npara\n2. b\n"]
+
+
+def test_raw_html_images_and_forged_links_stay_text() -> None:
+    out = render('<div onclick="x">hi</div>\n\n![shot](https://a.b/c.png) ![x](file:///etc/p) '
+                 "[copy](copy:0) [ok](https://a.b)").html
+    assert "<div" not in out and "&lt;div onclick=&quot;x&quot;&gt;hi&lt;/div&gt;" in out
+    assert "<img" not in out and '<a href="https://a.b/c.png">shot</a>' in out
+    assert 'href="copy:' not in out and 'href="file:' not in out
+    assert '<a href="https://a.b">ok</a>' in out
 
 
 def test_table_with_alignment() -> None:
@@ -101,7 +140,19 @@ def test_python_highlighting() -> None:
     assert "# note &lt;here&gt;" in out and "&quot;s&lt;&quot;" in out
     assert '<span style="color:#6897bb;">1.5</span>' in out
     assert text_of(out).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') == (
-        '@decorator\ndef f(x):  # note <here>\n    return "s<" + 1.5\n')
+        '@decorator\ndef f(x):  # note <here>\n    return "s<" + 1.5')
+
+
+def test_highlighting_carries_state_from_line_to_line() -> None:
+    source = 'x = """first\n  second"""\ny = 1  # done\n'
+    whole = highlight_lines(source, "python")
+    assert whole[1] == [('  second"""', ("#6a8759", False, False))]
+    assert whole[2][-1] == ("# done", ("#7f848e", False, True))
+    streamed = LineHighlighter("python")
+    assert streamed.peek('x = """fir') == [("x = ", None), ('"""fir', ("#6a8759", False, False))]
+    assert [streamed.line(line) for line in source.split("\n")[:-1]] == whole
+    assert highlight_lines("", "python") == []
+    assert highlight_lines("a b\n", "glsl") == [[("a b", None)]]
 
 
 def test_tcl_nk_highlighting() -> None:
@@ -122,14 +173,15 @@ def test_unknown_language_is_escaped_plainly() -> None:
 
 def test_unclosed_fence_renders_what_arrived() -> None:
     result = render("Here:\n```python\nx = 1\n")
-    assert result.code_blocks[0].source == "x = 1"
+    assert result.code_blocks[0].source == "x = 1\n"  # CommonMark keeps the line break
     assert "<pre" in result.html
 
 
 def test_fence_inside_list_item() -> None:
     result = render("1. Run this:\n   ```python\n   print(1)\n\n   print(2)\n   ```\n2. Done\n")
     assert result.code_blocks[0].source == "print(1)\n\nprint(2)\n"
-    assert result.html.startswith("<ol><li>Run this:")
+    assert result.html.startswith(f"<ol{TOP}><li>Run this:")
+    assert "white-space:pre-wrap;" in result.html  # long lines wrap: no sideways scrolling
     assert "<li>Done</li>" in result.html
 
 
@@ -140,6 +192,8 @@ SAMPLES = [
     "Text\n```python\ndef f():\n\n    return 1\n```\n\n~~~nk\nBlur {\n}\n~~~\n   \n  indented\n",
     "````\n```\nnested fence\n```\n````\nend",
     "\n\n\nleading blanks\n\n \n\ttab\n\n`` `x` ``\n",
+    "Steps:\n1. **one**\n   - sub\n   ```py\n   x = 1\n\n   ```\n2. two\nlazy\n- - -\n* a\n  b\n\n"
+    "10. ten\n    more\n11) eleven\nText\n- x\n| a |\n|---|\n| 1 |\n- y\n",
 ]
 
 

@@ -1,5 +1,6 @@
-"""Opening the panel never waits for the network engine (issue 10): aiohttp loads on the
-worker's thread, the panel shows at once and says "connecting" until the engine is there."""
+"""Opening the panel never waits for the network engine or the keychain (issue 10): aiohttp
+loads on the worker's thread and keyring on a thread of its own, the panel shows at once and
+says "connecting" until the engine is there."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, List
 
 import pytest
 
-from nuke_ai_panel.worker import Worker
-from src.ui import status
-from tests.protocol_servers import ProtocolServer, build_scenario
-from tests.ui.panel_helpers import WAIT_MS, write_config
+pytest.importorskip("Qt", reason="needs a Qt binding (PySide6 or PySide2)")
+
+from Qt import QtWidgets  # noqa: E402
+
+from nuke_ai_panel.worker import Worker  # noqa: E402
+from src.ui import status  # noqa: E402
+from tests.protocol_servers import ProtocolServer, build_scenario  # noqa: E402
+from tests.ui.panel_helpers import WAIT_MS, user_home, write_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +32,7 @@ engine = []
 
 class Watch:
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("aiohttp", "yarl", "multidict"):
+        if name.split(".")[0] in ("aiohttp", "yarl", "multidict", "keyring"):
             engine.append((name.split(".")[0], threading.current_thread().name))
         return None
 
@@ -61,8 +66,9 @@ deadline = time.monotonic() + 20
 while panel.streaming and time.monotonic() < deadline:
     app.processEvents(QtCore.QEventLoop.AllEvents, 10)
 answer = panel.conversation.messages[-1]
+threads = {pkg: sorted({t for p, t in engine if p == pkg}) for pkg, _t in engine}
 print(json.dumps({"painted": bool(painted), "main_thread_before_request": before,
-                  "threads": sorted({thread for _pkg, thread in engine}), "sent": sent,
+                  "threads": threads, "sent": sent,
                   "text": answer.text, "status": answer.status}), flush=True)
 panel.close()
 from nuke_ai_panel.worker import shutdown_default_worker
@@ -70,7 +76,8 @@ shutdown_default_worker()
 """
 
 
-def test_a_fresh_panel_opens_without_aiohttp_on_the_main_thread_and_then_answers() -> None:
+def test_a_fresh_panel_opens_without_aiohttp_or_keyring_on_the_main_thread_and_answers(
+        ) -> None:
     with ProtocolServer("ollama", models=["echo"]) as server:
         write_config("ollama", server.base_url, model="echo", max_retries=0)
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
@@ -79,8 +86,13 @@ def test_a_fresh_panel_opens_without_aiohttp_on_the_main_thread_and_then_answers
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["painted"] and result["sent"]
-    assert result["main_thread_before_request"] == [], "aiohttp was imported on the main thread"
-    assert result["threads"] == ["nuke-ai-panel-loop"], result["threads"]
+    assert result["main_thread_before_request"] == [], "imported on the main thread"
+    threads = result["threads"]
+    for engine in ("aiohttp", "yarl", "multidict"):
+        assert threads[engine] == ["nuke-ai-panel-loop"], threads
+    # the keychain is first used off the main thread (Send, right after the first paint, may
+    # use it on the main thread while that first use is still under way)
+    assert "nuke-ai-panel-keychain" in threads["keyring"], threads
     assert (result["text"], result["status"]) == (
         build_scenario("ollama", "echo", "hello").text, "complete")
 
@@ -115,3 +127,88 @@ def test_a_request_before_the_engine_is_ready_says_connecting(
     assert (answer.text, answer.status) == (build_scenario("ollama", "echo", "hello").text,
                                             "complete")
     assert panel.status_text().startswith("done: ")
+
+
+@pytest.fixture
+def held_keychain(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Resolving settings off the main thread waits for ``release`` (a slow first use of the
+    keychain); ``threads`` names the thread of every resolve."""
+    from nuke_ai_panel.config import Config
+
+    release = threading.Event()
+    threads: List[str] = []
+    real = Config.resolve
+
+    def resolve(config: Any, provider_id: str, *args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        if threading.current_thread() is not threading.main_thread():
+            release.wait(10)
+        return real(config, provider_id, *args, **kwargs)
+
+    monkeypatch.setattr(Config, "resolve", resolve)
+    yield release, threads
+    release.set()
+
+
+def keychain_threads_done(qtbot: Any) -> None:
+    qtbot.waitUntil(lambda: not any(t.name == "nuke-ai-panel-keychain"
+                                    for t in threading.enumerate()), timeout=WAIT_MS)
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+
+
+def shown_panel(qtbot: Any, worker: Worker) -> Any:
+    from src.ui.chat_panel import ChatPanel
+
+    panel = ChatPanel(worker=worker)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def test_the_first_resolve_runs_off_the_main_thread_then_lists_models(
+        held_keychain: Any, panel_worker: Worker, ollama_server: ProtocolServer,
+        qtbot: Any) -> None:
+    release, threads = held_keychain
+    write_config("ollama", ollama_server.base_url, model="echo")
+    panel = shown_panel(qtbot, panel_worker)
+    assert threads == ["nuke-ai-panel-keychain"], "the panel showed without waiting for it"
+    assert panel.picker.starting and panel.current_model() == "echo"
+    assert not panel.picker.jobs and not panel.errors.isVisible()
+    release.set()
+    qtbot.waitUntil(lambda: "ollama" in panel.picker.models, timeout=WAIT_MS)
+    assert not panel.picker.starting and panel.status_text() == "Ollama: 3 models"
+    panel.shutdown()
+
+
+def test_a_first_resolve_overtaken_by_a_provider_change_is_dropped(
+        held_keychain: Any, panel_worker: Worker, ollama_server: ProtocolServer,
+        openai_server: ProtocolServer, qtbot: Any) -> None:
+    release, threads = held_keychain
+    write_config("ollama", ollama_server.base_url)
+    config = json.loads((user_home() / "config.json").read_text(encoding="utf-8"))
+    config["providers"]["openai-compatible"] = {"enabled": True,
+                                                "base_url": openai_server.base_url}
+    (user_home() / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    panel = shown_panel(qtbot, panel_worker)
+    assert panel.set_provider("openai-compatible")  # resolved at once, on the main thread
+    qtbot.waitUntil(lambda: "openai-compatible" in panel.picker.models, timeout=WAIT_MS)
+    release.set()
+    keychain_threads_done(qtbot)
+    assert "ollama" not in panel.picker.jobs and "ollama" not in panel.picker.models
+    assert panel.current_provider() == "openai-compatible" and not panel.picker.starting
+    panel.shutdown()
+
+
+def test_a_panel_closed_during_its_first_resolve_starts_nothing(
+        held_keychain: Any, panel_worker: Worker, ollama_server: ProtocolServer,
+        qtbot: Any) -> None:
+    release, _threads = held_keychain
+    write_config("ollama", ollama_server.base_url)
+    panel = shown_panel(qtbot, panel_worker)
+    tags = ollama_server.count("/api/tags")
+    panel.close()
+    release.set()
+    keychain_threads_done(qtbot)
+    assert not panel.picker.jobs and ollama_server.count("/api/tags") == tags

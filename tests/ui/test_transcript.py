@@ -134,9 +134,9 @@ def test_long_paragraph_and_list_stream_in_pieces(view: TranscriptView, qtbot: A
     answer = Answer(view, "m")
     worst = 0
     for token in (text[i:i + 40] for i in range(0, len(text), 40)):
-        before, closed = view.rendered_chars, view._stable_len
+        before, closed = view.rendered_chars, view._live.stable
         answer.add(token)
-        if view._stable_len == closed:
+        if view._live.stable == closed:
             worst = max(worst, view.rendered_chars - before)
     # Between chunk closings (each drawn once), a token redraws a bounded stretch only.
     assert worst <= 3 * DRAFT_CHARS < len(paragraph)
@@ -165,9 +165,9 @@ def test_stopped_and_cut_off_answers_are_marked(view: TranscriptView) -> None:
     stream(view, "Partial answer").end("stopped")
     stream(view, "Another").end("cut off: idle_timeout",
                                 "The model sent nothing for 60 s mid-answer")
-    text = visible_text(view)
-    assert "Partial answer\n\u25a0 Stopped before the answer finished" in text
-    assert "\u26a0 Answer cut off: The model sent nothing for 60 s mid-answer" in text
+    shown = lines(view)
+    assert shown[1:3] == ["Partial answer", "\u25a0 Stopped before the answer finished"]
+    assert shown[4:] == ["Another", "\u26a0 Answer cut off: The model sent nothing for 60 s mid-answer"]
     assert [m.status for m in view.messages()] == ["stopped", "cut off: idle_timeout"]
 
 
