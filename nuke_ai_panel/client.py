@@ -59,7 +59,7 @@ async def stream_chat(session: aiohttp.ClientSession, settings: ProviderSettings
     """
     if settings.api_key:
         register_secret(settings.api_key)
-    turn = Turn(emit)
+    turn = Turn(emit, accepts_calls=bool(request.tools))
     turn.emit(StartEvent(settings.provider_id, request.model, request.request_id))
     hint: outcome.Hint = lambda kind: ""
     try:
