@@ -147,6 +147,15 @@ class CatalogueClassInfo:
         self._cat = cat
         self._version = version
 
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._cat
+
+    @property
+    def version(self) -> Optional[str]:
+        """The Nuke version it answers for (None: the catalogue's default)."""
+        return self._version
+
     def known_classes(self) -> List[str]:
         return self._cat.classes(self._version)
 

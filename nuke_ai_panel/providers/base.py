@@ -287,11 +287,14 @@ class Provider:
 
 
 # A refusal that says the model cannot take tools or images: "does not support tools"
-# (Ollama), "tools are not supported", "image_url is only supported by certain models"
-# (OpenAI), "this model does not support image input"...
-_TOOLS = r"(tools?|tool use|tool calling|tool_choice|function calling|function calls?)"
+# (Ollama), "tools are not supported", "No endpoints found that support tool use"
+# (OpenRouter), '"auto" tool choice requires --enable-auto-tool-choice' (vLLM), "image_url
+# is only supported by certain models" (OpenAI), "this model is missing data required for
+# image input" (Ollama)...
+_TOOLS = r"(tools?|tool use|tool calling|tool[_ ]choice|function calling|function calls?)"
 _IMAGES = r"(images?|image input|image_url|vision|multimodal input)"
-_REFUSAL = r"(not|n't|no longer|only)\b[^.;]{0,40}?\b(support|supported|available|enabled|allowed)"
+_REFUSAL = (r"((not|n't|no|only)\b[^.;]{0,40}?\b(support|supported|available|enabled|allowed)"
+            r"|missing data required for|requires? --enable)")
 
 
 def _refuses(words: str) -> "re.Pattern[str]":
