@@ -115,9 +115,9 @@ def lint_hook(host: Host) -> Callable[[str], Sequence[Dict[str, Optional[str]]]]
 
 def repair_result(proposal: Proposal, budget: int) -> ToolResult:
     """The failed result that sends a write's lint findings back to the model, once."""
-    lines = "\n".join(f"  {line}" for line in proposal.finding_lines())
+    found = "; ".join(proposal.finding_lines())
     return failed(proposal.tool, (
-        f"Not shown to the artist yet: the check found problems in this {proposal.tool} "
-        f"call:\n{lines}\nFix them and call {proposal.tool} again. If a finding is wrong (a "
-        "plug-in's class or knob this check cannot know), call it again unchanged: the "
-        "artist then decides, with the findings shown."), budget, {"repair": True})
+        f"Not shown to the artist yet; the check found: {found}.\nFix this and call "
+        f"{proposal.tool} again. If a finding is wrong (a plug-in's class or knob this "
+        "check cannot know), call it again unchanged: the artist then decides, with the "
+        "findings shown."), budget, {"repair": True})

@@ -305,8 +305,8 @@ def _refuses(words: str) -> "re.Pattern[str]":
 _NAMES_TOOLS = _refuses(_TOOLS)
 _NAMES_IMAGES = _refuses(_IMAGES)
 NO_TOOLS_HINT = ("This model or server does not take tools, so agent mode cannot work with "
-                 "it: pick a model that supports tool calling, or use Ask without tools and "
-                 "the one-shot helpers (/explain, /build, /expr).")
+                 "it: pick a model that supports tool calling, or use the one-shot helpers "
+                 "(/explain, /build, /expr), which need no tools.")
 NO_IMAGES_HINT = ("This model takes no image input: send the question without the image, or "
                   "pick a model that can see images (a vision model).")
 

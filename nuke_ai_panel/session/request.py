@@ -117,7 +117,8 @@ def build_request(history: Sequence[HistoryMessage], target: Target,
 
 
 def _fitted(messages: List[Message]) -> List[Message]:
-    from ..images import fit_to_cap
-    fitted = iter(fit_to_cap([image for m in messages for image in m.images]))
+    from ..images import request as image_request
+    fitted = iter(image_request.fit_to_cap([image for m in messages for image in m.images],
+                                           image_request.DEFAULT_REQUEST_CAP))
     return [Message(m.role, m.content, tuple(next(fitted) for _ in m.images), m.tool_calls,
                     m.tool_results) for m in messages]

@@ -20,6 +20,7 @@ Scripts (``agent-NAME``, any ``:tag`` ignored):
 * ``repair-fixed``: a Grade with ``whitepoint_r``, then (told of the finding) ``whitepoint``;
   ``repair-stubborn``: the same invented knob twice;
 * ``write-TOOL``: one valid call of write tool TOOL on Read1 -> Grade1 -> Write1;
+* ``two-writes``: ``create_nodes`` (Blur1 after Grade1), then ``set_knobs`` Blur1.size 5;
 * ``read-big``: ``list_nodes`` with ``limit`` 500.
 """
 
@@ -126,6 +127,12 @@ def agent_steps(protocol: str, family: str, name: str, body: Any) -> Optional[Li
         return _answer("Done.")
     if name.startswith("write-") and name[6:] in WRITES:
         return _calls([call(name[6:], WRITES[name[6:]])]) if n == 0 else _answer("Finished.")
+    if name == "two-writes":
+        if n == 0:
+            return _calls([call("create_nodes", {"nk": BLUR_NK, "connect_to": "Grade1"})])
+        if n == 1:
+            return _calls([call("set_knobs", {"node": "Blur1", "values": {"size": 5}})])
+        return _answer("Blurred.")
     if name == "read-big":
         return _calls([call("list_nodes", {"limit": 500})]) if n == 0 else _answer("Read.")
     return None
