@@ -14,7 +14,7 @@ import errno
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, Callable, FrozenSet, List, Optional, Union
 
 import aiohttp
 
@@ -59,7 +59,7 @@ async def stream_chat(session: aiohttp.ClientSession, settings: ProviderSettings
     """
     if settings.api_key:
         register_secret(settings.api_key)
-    turn = Turn(emit)
+    turn = Turn(emit, accepts_calls=bool(request.tools))
     turn.emit(StartEvent(settings.provider_id, request.model, request.request_id))
     hint: outcome.Hint = lambda kind: ""
     try:
@@ -364,6 +364,24 @@ async def list_models(session: aiohttp.ClientSession,
     except (ValueError, KeyError, TypeError) as exc:
         raise ProviderError(errors.PROTOCOL, f"Unexpected model list: {exc}",
                             provider.hint(errors.PROTOCOL)) from None
+
+
+async def model_capabilities(session: aiohttp.ClientSession,
+                             settings: ProviderSettings) -> Optional[FrozenSet[str]]:
+    """What ``settings.model`` takes (``tools``, ``vision``...), for a provider that can say
+    (Ollama's ``/api/show``); None when it cannot, or the lookup fails (the chat call that
+    follows then reports any problem itself)."""
+    if settings.api_key:
+        register_secret(settings.api_key)
+    provider = make_provider(settings)
+    http = provider.capabilities_request(settings.model)
+    if http is None:
+        return None
+    try:
+        return provider.parse_capabilities(await _request_json(session, provider, http))
+    except ProviderError as exc:
+        log.info("%s: no capabilities for %s: %s", provider.id, settings.model, exc.message)
+        return None
 
 
 async def check_connection(session: aiohttp.ClientSession,

@@ -1,7 +1,11 @@
 """The stream events every chat stream yields (DESIGN section 2, a contract).
 
 Order: ``start``, then any of ``waiting`` / ``retrying`` / ``delta``, then exactly one of
-``done`` or ``error``. Events are plain frozen dataclasses so they cross threads safely and
+``done`` or ``error``; ``done`` carries the answer's tool calls, if any. A turn with tools
+(DESIGN section 11) is several such streams, one per model call, with the agent events
+between and after them: ``tool_call``, ``approval``, ``tool_result`` and, last,
+``agent_done``; ``notice`` says something the artist must know about the turn (an image
+withheld). Events are plain frozen dataclasses so they cross threads safely and
 serialise to the ``--json`` lines of the command line with :func:`to_dict`.
 """
 
@@ -9,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Union
+
+from .tool_calls import ToolCall
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class DoneEvent:
     malformed_chunks: int = 0
     text: str = ""
     reasoning: str = ""
+    tool_calls: Tuple[ToolCall, ...] = ()
     type: str = field(default="done", init=False)
 
 
@@ -91,10 +98,63 @@ class ErrorEvent:
     type: str = field(default="error", init=False)
 
 
+@dataclass(frozen=True)
+class ToolCallEvent:
+    """The model called tool ``name`` (``arguments``: its JSON text) as call ``id``."""
+
+    id: str
+    name: str
+    arguments: str
+    type: str = field(default="tool_call", init=False)
+
+
+@dataclass(frozen=True)
+class ApprovalEvent:
+    """The artist approved (or rejected, or Stop withdrew) the write of call ``id``."""
+
+    id: str
+    approved: bool
+    type: str = field(default="approval", init=False)
+
+
+@dataclass(frozen=True)
+class ToolResultEvent:
+    """What call ``id`` gave: ``ok`` False for a failed, refused or rejected call;
+    ``summary`` one line for the transcript."""
+
+    id: str
+    ok: bool
+    summary: str
+    type: str = field(default="tool_result", init=False)
+
+
+@dataclass(frozen=True)
+class AgentDoneEvent:
+    """The end of an agent turn: ``steps`` model calls whose tool calls were run,
+    ``applied`` and ``rejected`` writes, and whether the step limit ended the loop."""
+
+    steps: int
+    applied: int
+    rejected: int
+    limit_reached: bool = False
+    type: str = field(default="agent_done", init=False)
+
+
+@dataclass(frozen=True)
+class NoticeEvent:
+    """Something the artist must know about the turn: ``kind`` (``images_withheld``) and
+    a one-line ``message``."""
+
+    kind: str
+    message: str
+    type: str = field(default="notice", init=False)
+
+
 StreamEvent = Union[StartEvent, WaitingEvent, RetryingEvent, DeltaEvent, DoneEvent, ErrorEvent]
+AgentEvent = Union[ToolCallEvent, ApprovalEvent, ToolResultEvent, AgentDoneEvent, NoticeEvent]
 
 
-def to_dict(event: StreamEvent) -> Dict[str, Any]:
+def to_dict(event: Union[StreamEvent, AgentEvent]) -> Dict[str, Any]:
     """A JSON-ready dict with ``type`` first, as the CLI's ``--json`` prints it."""
     data = dataclasses.asdict(event)
     kind = data.pop("type")

@@ -75,6 +75,10 @@ class HistoryMessage:
     tokens: Optional[int] = None
     duration: Optional[float] = None
     steps: List[AppliedStep] = field(default_factory=list)
+    # A user message's images: ImageAttachment objects (attached in this session) or the
+    # history references read back ({"image": "<sha256>.png", ...}); saved by reference,
+    # the bytes once in the user's images folder (nuke_ai_panel.images.store).
+    images: List[Any] = field(default_factory=list)
 
     @property
     def ended_early(self) -> bool:
@@ -94,6 +98,8 @@ class HistoryMessage:
                                 "duration": self.duration}
             if self.steps:
                 data["steps"] = [step.to_json() for step in self.steps]
+        if self.images:
+            data["images"] = _image_refs(self.images)
         return data
 
     @classmethod
@@ -111,7 +117,20 @@ class HistoryMessage:
             duration=_number(meta.get("duration")),
             steps=[step for step in map(AppliedStep.from_json, data.get("steps") or [])
                    if step is not None] if isinstance(data.get("steps"), list) else [],
+            images=_read_refs(data.get("images")),
         )
+
+
+def _image_refs(images: List[Any]) -> List[Dict[str, Any]]:
+    """History references for a message's images, storing the bytes of new ones."""
+    from .images.store import ImageStore, is_image_ref
+    store = ImageStore()
+    return [dict(image) if is_image_ref(image) else store.put(image) for image in images]
+
+
+def _read_refs(value: Any) -> List[Any]:
+    from .images.store import is_image_ref
+    return [dict(ref) for ref in value if is_image_ref(ref)] if isinstance(value, list) else []
 
 
 @dataclass

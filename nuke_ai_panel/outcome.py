@@ -128,6 +128,7 @@ def decide(turn: Turn, hint: Hint, now: float) -> Terminal:
         malformed_chunks=turn.malformed,
         text=text,
         reasoning=turn.reasoning,
+        tool_calls=tuple(turn.calls()),
     )
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from .tool_calls import ToolCall, ToolOutput
 
 
 @dataclass(frozen=True)
@@ -50,15 +52,47 @@ class ProviderSettings:
 
 @dataclass(frozen=True)
 class Message:
-    role: str  # "user" | "assistant"
+    """One message of a request, provider-neutral; each provider writes its own shape.
+
+    ``role``: ``user``, ``assistant`` or ``tool``. ``content``: the text. ``images``: the
+    user's attachments (:class:`~nuke_ai_panel.images.ImageAttachment`), sized and capped
+    already. ``tool_calls``: an assistant message's calls (:class:`ToolCall`). A ``tool``
+    message carries the results of the previous assistant message's calls in
+    ``tool_results`` (:class:`ToolOutput`), in the calls' order.
+    """
+
+    role: str
     content: str
+    images: Tuple[Any, ...] = ()
+    tool_calls: Tuple[ToolCall, ...] = ()
+    tool_results: Tuple[ToolOutput, ...] = ()
+
+
+AUTO = "auto"
+NONE = "none"
 
 
 @dataclass(frozen=True)
 class ChatRequest:
+    """One model call. ``tools``: the tools offered, provider-neutral
+    ``{"name", "description", "parameters": JSON Schema}``; ``tool_choice``: ``auto``, or
+    ``none`` for a last call that may not use them (the tools are still declared where the
+    API needs them to read the calls already in the conversation)."""
+
     model: str
     messages: List[Message]
     system: Optional[str] = None
     temperature: Optional[float] = None
     max_tokens: Optional[int] = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    tools: Sequence[Mapping[str, Any]] = ()
+    tool_choice: str = AUTO
+
+    @property
+    def images(self) -> List[Any]:
+        """Every image the request carries, in order."""
+        return [image for m in self.messages for image in m.images]
+
+    @property
+    def offers_tools(self) -> bool:
+        return bool(self.tools) and self.tool_choice != NONE

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from . import errors
 from .errors import InbandError, ProviderError
@@ -23,6 +23,7 @@ from .events import DeltaEvent, StreamEvent, WaitingEvent
 from .logs import get_logger
 from .providers.base import NDJSON, SSE, Parsed, Provider, Read
 from .streaming import MAX_LINE_BYTES, LineSplitter, LineTooLong, SSEDecoder, decode_line
+from .tool_calls import CallBuilder, ToolCall, assign_ids
 
 log = get_logger(__name__)
 
@@ -42,10 +43,19 @@ class Turn:
     and reasoning, and :meth:`flush` emits them merged, in order, as one :class:`DeltaEvent`
     whose ``chunks`` counts the events whose text it carries. Any other event flushes the
     pending content first, so a delta never merges across it.
+
+    Tool calls (:attr:`tool_calls`, one :class:`~nuke_ai_panel.tool_calls.CallBuilder` per
+    call, in order) are content too: a piece of a call stamps the chunk's time as content
+    (the first-token and idle deadlines count it, and nothing is retried once one came),
+    though it emits no delta; :meth:`calls` gives the finished calls. A turn that offered
+    no tools (``accepts_calls`` False) takes a call as data it does not understand: an
+    answer of such calls alone is ``empty``, quoting them, never a blank success.
     """
 
-    def __init__(self, emit: Emit, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, emit: Emit, clock: Callable[[], float] = time.monotonic,
+                 accepts_calls: bool = True) -> None:
         self._emit = emit
+        self.accepts_calls = accepts_calls
         self._clock = clock
         self.started = clock()
         self.now = self.started  # when the chunk being read arrived
@@ -53,7 +63,9 @@ class Turn:
         self.reasoning_parts: List[str] = []
         self._pending_chunks = 0  # the last parts of text_parts, not emitted yet
         self._pending_reasoning = 0  # the same for reasoning_parts
-        self.tool_calls = 0  # none are read yet; an answer of tool calls alone is an answer
+        self.tool_calls: List[CallBuilder] = []  # an answer of tool calls alone is an answer
+        self._calls_by_index: Dict[int, CallBuilder] = {}
+        self._pending_calls = False  # call pieces taken since the last flush
         self.first_content: Optional[float] = None
         self.last_content = self.started
         self.next_tick = self.started + TICK
@@ -92,7 +104,8 @@ class Turn:
         return "".join(self.stop_details)
 
     def emit(self, event: StreamEvent) -> None:
-        if (self._pending_chunks or self._pending_reasoning) and event.type != "delta":
+        if (self._pending_chunks or self._pending_reasoning or self._pending_calls) and \
+                event.type != "delta":
             self.flush()
         try:
             self._emit(event)
@@ -144,6 +157,12 @@ class Turn:
                 self.reasoning_parts.append(reasoning)
                 self._pending_reasoning += 1
             self.finished = False
+        if parsed.tool_calls:
+            if self.accepts_calls:
+                self._take_calls(parsed)
+            elif not parsed.unrecognised:
+                self.strange += 1
+                self.remember(raw)
         if parsed.finish_reason:
             self.finish_reason = parsed.finish_reason
             self.finished = True
@@ -159,22 +178,44 @@ class Turn:
             return True
         return False
 
+    def _take_calls(self, parsed: Parsed) -> None:
+        for piece in parsed.tool_calls:
+            builder = self._calls_by_index.get(piece.index)
+            if builder is None:
+                builder = self._calls_by_index[piece.index] = CallBuilder(piece.index)
+                self.tool_calls.append(builder)
+            builder.add(piece)
+        self._pending_calls = True
+        self.finished = False
+
+    def calls(self) -> List[ToolCall]:
+        """The answer's tool calls, each with a non-empty id unique within the answer."""
+        return assign_ids(b.build() for b in self.tool_calls)
+
     def flush(self) -> None:
         """Emit the content taken since the last delta as one delta, stamped :attr:`now`."""
         chunks, thinking = self._pending_chunks, self._pending_reasoning
         if not (chunks or thinking):
+            if self._pending_calls:  # content, though no text to show
+                self._pending_calls = False
+                self._stamp_content()
             return
         self._pending_chunks = self._pending_reasoning = 0
+        self._pending_calls = False
         text = self.text_parts[-1] if chunks == 1 else _merge(self.text_parts, chunks)
         reasoning = _merge(self.reasoning_parts, thinking) if thinking else ""
-        now = self.now
-        if self.first_content is None:
-            self.first_content = now
-        self.last_content = now
+        self._stamp_content()
         try:
             self._emit(DeltaEvent.of_chunk(text, reasoning, chunks))
         except Exception:
             log.exception("stream event sink failed on a delta event")
+
+
+    def _stamp_content(self) -> None:
+        now = self.now
+        if self.first_content is None:
+            self.first_content = now
+        self.last_content = now
 
 
 def _merge(parts: List[str], count: int) -> str:

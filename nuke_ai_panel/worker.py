@@ -312,6 +312,16 @@ class Worker:
 
         return self.submit(job, name=f"models:{settings.provider_id}")
 
+    def model_capabilities(self, settings: ProviderSettings) -> JobHandle[Any]:
+        """What ``settings.model`` takes (a frozenset of words such as ``tools`` and
+        ``vision``), or None when the provider cannot say (see ``client``)."""
+        async def job(session: "aiohttp.ClientSession") -> Any:
+            from . import client
+
+            return await client.model_capabilities(session, settings)
+
+        return self.submit(job, name=f"capabilities:{settings.provider_id}")
+
     def check_connection(self, settings: ProviderSettings) -> JobHandle[Any]:
         async def job(session: "aiohttp.ClientSession") -> Any:
             from . import client

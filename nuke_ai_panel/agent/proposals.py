@@ -16,7 +16,7 @@ to show beside the preview.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from ..assist.actions import CODE_OFF_NOTE, PasteNodes, RunPython, SetExpression
 from ..graph.context import summarise_value
@@ -159,9 +159,14 @@ ProposedAction = Union[PasteNodes, RunPython, SetExpression, SetKnobs, ConnectIn
 
 
 def _finding_line(finding: Any) -> str:
-    """One lint finding (``Finding(node, kind, name, suggestion)`` of the lint module) as text."""
-    node, kind, name = (getattr(finding, a, "") for a in ("node", "kind", "name"))
-    suggestion = getattr(finding, "suggestion", None)
+    """One lint finding (the lint module's ``{"node", "kind", "name", "suggestion"}``, or
+    an object with those attributes) as text."""
+    if isinstance(finding, Mapping):
+        node, kind, name, suggestion = (finding.get(a) or "" for a in
+                                        ("node", "kind", "name", "suggestion"))
+    else:
+        node, kind, name = (getattr(finding, a, "") for a in ("node", "kind", "name"))
+        suggestion = getattr(finding, "suggestion", None)
     where = f"{node}: " if node else ""
     hint = f" (did you mean {suggestion}?)" if suggestion else ""
     return f"{where}{str(kind).replace('_', ' ')} {name}{hint}".strip()

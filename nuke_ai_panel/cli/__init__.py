@@ -8,6 +8,7 @@ parser (``add_parsers``) with the function that runs them:
 * :mod:`.providers` - ``models``, ``test``;
 * :mod:`.scripts` - ``graph``, ``explain`` and :mod:`.lint` - ``lint`` (a .nk file, no Nuke
   needed);
+* :mod:`.agent` - ``agent`` (the agent loop on a .nk file);
 * :mod:`.common` - what they share: exit codes, errors, settings, waiting, the stream printer.
 
 Exit codes: 0 done, 1 provider or network error (``lint``: findings), 2 usage or config
@@ -20,7 +21,7 @@ import argparse
 import sys
 from typing import Callable, Optional, Sequence, TextIO
 
-from . import chat, lint, providers, scripts
+from . import agent, chat, lint, providers, scripts
 from .common import EXIT_INTERRUPTED, CliError, print_error, setup_logging
 
 __all__ = ["build_parser", "main"]
@@ -32,10 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m nuke_ai_panel",
         description="Nuke AI Panel from the command line: chat, list models, test providers, "
-                    "read and lint .nk scripts.")
+                    "read and lint .nk scripts, let the agent work on one.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for group in (chat, providers, scripts, lint):
+    for group in (chat, providers, scripts, agent, lint):
         group.add_parsers(sub)
     return parser
 

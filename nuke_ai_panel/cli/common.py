@@ -100,12 +100,14 @@ def wait_interruptibly(wait: Callable[[float], bool], cancel: Callable[[], Any])
 
 def run_turn(settings: ProviderSettings, start: StartTurn, out: TextIO, err: TextIO,
              as_json: bool, reasoning: bool = False, system_prompt: str = "",
-             temperature: Optional[float] = None, max_tokens: Optional[int] = None) -> int:
+             temperature: Optional[float] = None, max_tokens: Optional[int] = None,
+             serve: Optional[Callable[[], Any]] = None) -> int:
     """One turn through a chat session, printed as it streams; returns the exit code.
 
-    ``start(session, target)`` sends the turn (``session.send`` or ``session.send_helper``).
-    Raises :class:`BrokenPipeError` when stdout was closed by its reader (the turn is
-    stopped at once), for the entry point to exit quietly.
+    ``start(session, target)`` sends the turn (``session.send``, ``send_helper`` or
+    ``send_agent``). ``serve()`` runs on this thread while it waits, a tenth of a second
+    apart (the agent's y/N prompts). Raises :class:`BrokenPipeError` when stdout was closed
+    by its reader (the turn is stopped at once), for the entry point to exit quietly.
     """
     from ..worker import Worker
     printer = StreamPrinter(out, err, as_json, reasoning)
@@ -119,7 +121,14 @@ def run_turn(settings: ProviderSettings, start: StartTurn, out: TextIO, err: Tex
         if turn is None:
             raise CliError(EXIT_USAGE, errors.CONFIG, "the prompt is empty",
                            "Give the question as the last argument, or \"-\" to read stdin.")
-        wait_interruptibly(turn.wait, session.stop)
+        started = turn
+
+        def wait(timeout: float) -> bool:
+            if serve is not None:
+                serve()
+            return started.wait(timeout)
+
+        wait_interruptibly(wait, session.stop)
     finally:
         session.close()
         worker.shutdown()
@@ -219,16 +228,42 @@ class StreamPrinter:
             self._clear_status()
             if not self._text_ended_with_newline:
                 self._out("\n")
+                self._text_ended_with_newline = True
             if kind == "error" and data["partial"]:
                 self._err(f"[{ending_note(data['kind'], True)}]\n")
             elif kind == "done" and is_cut_short(data["finish_reason"]):
                 self._err("[answer cut short: the model reached its token limit "
                           f"(finish reason {data['finish_reason']})]\n")
 
+        elif kind in _AGENT_LINES:
+            self._clear_status()
+            self._err(_AGENT_LINES[kind](data) + "\n")
+
     def _clear_status(self) -> None:
         if self._status_shown:
             self._err("\r\033[K")
             self._status_shown = False
+
+
+def _short(text: str, limit: int = 120) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "\u2026"
+
+
+def _agent_done(data: Dict[str, Any]) -> str:
+    limit = "; the step limit was reached" if data["limit_reached"] else ""
+    return (f"[agent: {data['steps']} step(s), {data['applied']} change(s) applied, "
+            f"{data['rejected']} rejected{limit}]")
+
+
+# The agent's events, one line each on stderr (stdout keeps the answer text).
+_AGENT_LINES: Dict[str, Callable[[Dict[str, Any]], str]] = {
+    "tool_call": lambda d: f"-> {d['name']} {_short(d['arguments'])}",
+    "approval": lambda d: "   approved" if d["approved"] else "   rejected",
+    "tool_result": lambda d: f"   {'ok' if d['ok'] else 'failed'}: {d['summary']}",
+    "notice": lambda d: f"note: {d['message']}",
+    "agent_done": _agent_done,
+}
 
 
 def setup_logging(err: TextIO) -> None:

@@ -18,8 +18,8 @@ from ..logs import get_logger
 from ..provider_info import PROVIDER_IDS, PROVIDERS
 from ..redact import register_secret
 from .merged import Config
-from .values import (APP_FIELDS, PATHS, UNSET, SettingError, builtin_defaults, check_value,
-                     clean_base_url, provider_fields)
+from .values import (AGENT_FIELDS, AGENT_SECTION, APP_FIELDS, PATHS, UNSET, SettingError,
+                     builtin_defaults, check_value, clean_base_url, provider_fields)
 
 _log = get_logger("nuke_ai_panel.config")
 
@@ -33,6 +33,8 @@ def flatten_settings(data: Mapping[str, Any], label: str, warnings: List[str],
             continue
         if key == "providers":
             _flatten_providers(value, label, warnings, out)
+        elif key == AGENT_SECTION:
+            _flatten_agent(value, label, warnings, out)
         elif key in APP_FIELDS:
             _take(key, value, label, warnings, out)
         elif _looks_like_key(key):
@@ -40,6 +42,18 @@ def flatten_settings(data: Mapping[str, Any], label: str, warnings: List[str],
         else:
             warnings.append(f"{label}: unknown setting {key!r} was ignored.")
     return out
+
+
+def _flatten_agent(value: Any, label: str, warnings: List[str], out: Dict[str, Any]) -> None:
+    if not isinstance(value, dict):
+        warnings.append(f"{label}: '{AGENT_SECTION}' must be an object; it was ignored.")
+        return
+    for field, field_value in value.items():
+        path = f"{AGENT_SECTION}.{field}"
+        if field in AGENT_FIELDS:
+            _take(path, field_value, label, warnings, out)
+        else:
+            warnings.append(f"{label}: unknown setting {path!r} was ignored.")
 
 
 def _flatten_providers(value: Any, label: str, warnings: List[str], out: Dict[str, Any]) -> None:

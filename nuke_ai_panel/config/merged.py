@@ -174,6 +174,9 @@ class Config:
             if path.startswith("providers."):
                 _, pid, field = path.split(".", 2)
                 out.setdefault("providers", {}).setdefault(pid, {})[field] = value
+            elif "." in path:
+                section, field = path.split(".", 1)
+                out.setdefault(section, {})[field] = value
             else:
                 out[path] = value
         return out

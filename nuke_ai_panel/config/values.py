@@ -34,6 +34,12 @@ _TIMEOUT_FIELDS = ("connect_timeout", "first_token_timeout", "idle_timeout", "re
 _PROVIDER_FIELDS = ("enabled", "base_url", "model") + _TIMEOUT_FIELDS + ("max_retries",)
 APP_FIELDS = ("default_provider", "system_prompts", "selected_prompt", "allow_code_execution",
                "history_enabled")
+# Agent mode (DESIGN section 11), nested under "agent" in the files. The studio locks writes
+# or run_python off with "agent.allow_writes" / "agent.allow_run_python" set false and locked.
+AGENT_SECTION = "agent"
+AGENT_FIELDS = ("default_mode", "max_steps", "result_budget", "allow_writes", "allow_run_python")
+AGENT_MODES = ("ask", "agent")
+MAX_AGENT_STEPS = 50
 
 
 
@@ -213,6 +219,29 @@ def _check_retries(value: Any) -> Any:
     return value
 
 
+def _check_mode(value: Any) -> Any:
+    if isinstance(value, str) and value in AGENT_MODES:
+        return value
+    raise SettingError(f"must be one of: {', '.join(AGENT_MODES)}")
+
+
+def _check_steps(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or \
+            not 1 <= value <= MAX_AGENT_STEPS:
+        raise SettingError(f"must be a whole number from 1 to {MAX_AGENT_STEPS}")
+    return value
+
+
+def _check_budget(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 200000:
+        raise SettingError("must be a number of characters from 1000 to 200000")
+    return value
+
+
 def check_env_name(value: Any) -> Any:
     value = check_str(value)
     if value is not UNSET and not _ENV_NAME.match(value):
@@ -257,6 +286,11 @@ _FIELD_CHECKS: Dict[str, Callable[[Any], Any]] = {
     "selected_prompt": check_str,
     "allow_code_execution": _check_bool,
     "history_enabled": _check_bool,
+    "default_mode": _check_mode,
+    "max_steps": _check_steps,
+    "result_budget": _check_budget,
+    "allow_writes": _check_bool,
+    "allow_run_python": _check_bool,
 }
 
 
@@ -267,7 +301,7 @@ def provider_fields(provider_id: str) -> Tuple[str, ...]:
 
 def setting_paths() -> Tuple[str, ...]:
     """Every settable path, in a stable order."""
-    out = list(APP_FIELDS)
+    out = list(APP_FIELDS) + [f"{AGENT_SECTION}.{field}" for field in AGENT_FIELDS]
     for pid in PROVIDER_IDS:
         out.extend(f"providers.{pid}.{field}" for field in provider_fields(pid))
     return tuple(out)
@@ -293,6 +327,11 @@ def builtin_defaults() -> Dict[str, Any]:
         "selected_prompt": DEFAULT_PROMPT_NAME,
         "allow_code_execution": True,
         "history_enabled": True,
+        "agent.default_mode": "agent",
+        "agent.max_steps": 12,
+        "agent.result_budget": 8000,
+        "agent.allow_writes": True,
+        "agent.allow_run_python": True,
     }
     for pid, info in PROVIDERS.items():
         retry = RetryPolicy()

@@ -153,6 +153,7 @@ class CatalogueClassInfo:
 
     @property
     def version(self) -> Optional[str]:
+        """The Nuke version it answers for (None: the catalogue's default)."""
         return self._version
 
     def known_classes(self) -> List[str]:

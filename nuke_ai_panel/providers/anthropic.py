@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional
 
 from ..settings import ChatRequest
 from .. import errors
+from .anthropic_wire import apply_tools, chat_messages, read_block, read_input_delta
 from .base import HttpRequest, ModelInfo, Parsed, Provider, int_or_none
 
 API_VERSION = "2023-06-01"
@@ -28,9 +29,10 @@ class AnthropicProvider(Provider):
         body: Dict[str, Any] = {
             "model": request.model,
             "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": chat_messages(request),
             "stream": True,
         }
+        apply_tools(body, request)
         if request.system:
             body["system"] = request.system
         if request.temperature is not None:
@@ -60,11 +62,14 @@ class AnthropicProvider(Provider):
                 parsed.text = _str(delta.get("text"))
             elif dtype == "thinking_delta":
                 parsed.reasoning = _str(delta.get("thinking"))
+            elif dtype == "input_json_delta":
+                parsed.tool_calls = read_input_delta(delta, _index(data))
             elif dtype not in _SILENT_DELTAS:
                 parsed.text = _str(delta.get("text"))
                 parsed.unrecognised = not parsed.text
         elif kind == "content_block_start":
             _read_blocks([data.get("content_block")], parsed)
+            parsed.tool_calls = read_block(data.get("content_block"), _index(data))
         elif kind == "message_start":
             message = data.get("message") or {}
             usage = message.get("usage") or {}
@@ -80,6 +85,9 @@ class AnthropicProvider(Provider):
             parsed.error = errors.inband_error(data)
         elif kind == "message":
             _read_blocks(data.get("content"), parsed)
+            blocks = data.get("content") if isinstance(data.get("content"), list) else []
+            parsed.tool_calls = tuple(piece for i, block in enumerate(blocks)
+                                      for piece in read_block(block, i))
             _read_stop(data, parsed)
             usage = data.get("usage") or {}
             parsed.prompt_tokens = int_or_none(usage.get("input_tokens"))
@@ -99,6 +107,11 @@ class AnthropicProvider(Provider):
             raise ValueError("no 'data' list in the model list")
         return [ModelInfo(str(m["id"]), str(m.get("display_name") or m["id"]), m)
                 for m in items if isinstance(m, dict) and m.get("id")]
+
+
+def _index(data: Dict[str, Any]) -> int:
+    index = data.get("index")
+    return index if isinstance(index, int) and not isinstance(index, bool) else 0
 
 
 def _str(value: Any) -> str:

@@ -8,14 +8,16 @@ retries and the event contract live once, in ``nuke_ai_panel.client``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple, Union
 
 from .. import errors
 from ..errors import InbandError
 from ..provider_info import ProviderInfo, provider_info
 from ..settings import ChatRequest, ProviderSettings
 from ..streaming import ERROR_EVENT, SSEEvent, load_json
+from ..tool_calls import CallPiece
 from .template import TextTemplate, learn
 
 SSE = "sse"
@@ -41,7 +43,8 @@ class Parsed:
     ``filtered``); ``stop_detail`` the provider's words on why the answer stopped (safety
     ratings, the refusal text, Gemini's ``finishMessage``, Anthropic's ``stop_details``).
     ``unrecognised`` marks an event the parser understood none of, so an empty
-    answer can quote it.
+    answer can quote it. ``tool_calls``: what the event said of the answer's tool calls
+    (pieces of them: see :mod:`nuke_ai_panel.tool_calls`).
     """
 
     text: str = ""
@@ -55,6 +58,7 @@ class Parsed:
     unrecognised: bool = False
     block: Optional[str] = None
     stop_detail: str = ""
+    tool_calls: Tuple[CallPiece, ...] = ()
 
 
 # What reading one event gives: a plain ``str`` is the common case of an event that carries
@@ -204,6 +208,16 @@ class Provider:
     def version_request(self) -> Optional[HttpRequest]:
         return None
 
+    def capabilities_request(self, model: str) -> Optional[HttpRequest]:
+        """A request that says what ``model`` can take (tools, images), or None when this
+        API has no such call (then whether it can is learned from the answer)."""
+        return None
+
+    def parse_capabilities(self, data: Any) -> Optional[FrozenSet[str]]:
+        """The capability words in the answer to :meth:`capabilities_request` (None when it
+        names none)."""
+        return None
+
     def parse_version(self, data: Any) -> Optional[str]:
         """``{"version": "..."}``, the shape Ollama, vLLM and llama.cpp servers answer with."""
         if isinstance(data, dict) and isinstance(data.get("version"), str):
@@ -226,7 +240,10 @@ class Provider:
             server_message = errors.body_excerpt(body) or "no details given"
         kind = errors.kind_for_status(status)
         message = f"HTTP {status}: {server_message}"
-        return errors.ProviderError(kind, message, self.hint(kind, model, status), status=status)
+        hint = self.hint(kind, model, status)
+        if kind == errors.BAD_REQUEST:
+            hint = unsupported_input_hint(server_message, model) or hint
+        return errors.ProviderError(kind, message, hint, status=status)
 
     def hint(self, kind: str, model: str = "", status: Optional[int] = None) -> str:
         host = self.base_url
@@ -267,6 +284,41 @@ class Provider:
             return (f"{host} does not answer like the {self.info.label} API: check the base URL "
                     "and provider in Settings.")
         return ""
+
+
+# A refusal that says the model cannot take tools or images: "does not support tools"
+# (Ollama), "tools are not supported", "No endpoints found that support tool use"
+# (OpenRouter), '"auto" tool choice requires --enable-auto-tool-choice' (vLLM), "image_url
+# is only supported by certain models" (OpenAI), "this model is missing data required for
+# image input" (Ollama)...
+_TOOLS = r"(tools?|tool use|tool calling|tool[_ ]choice|function calling|function calls?)"
+_IMAGES = r"(images?|image input|image_url|vision|multimodal input)"
+_REFUSAL = (r"((not|n't|no|only)\b[^.;]{0,40}?\b(support|supported|available|enabled|allowed)"
+            r"|missing data required for|requires? --enable)")
+
+
+def _refuses(words: str) -> "re.Pattern[str]":
+    return re.compile(rf"(\b{_REFUSAL}[^.;]{{0,30}}?\b{words}\b)|(\b{words}\b[^.;]{{0,40}}?"
+                      rf"\b{_REFUSAL})", re.I)
+
+
+_NAMES_TOOLS = _refuses(_TOOLS)
+_NAMES_IMAGES = _refuses(_IMAGES)
+NO_TOOLS_HINT = ("This model or server does not take tools, so agent mode cannot work with "
+                 "it: pick a model that supports tool calling, or use the one-shot helpers "
+                 "(/explain, /build, /expr), which need no tools.")
+NO_IMAGES_HINT = ("This model takes no image input: send the question without the image, or "
+                  "pick a model that can see images (a vision model).")
+
+
+def unsupported_input_hint(server_message: str, model: str = "") -> str:
+    """The hint for a refused request (400/422) whose message names tools or images: the
+    model or server does not take them. "" when it names neither."""
+    if _NAMES_TOOLS.search(server_message):
+        return NO_TOOLS_HINT
+    if _NAMES_IMAGES.search(server_message):
+        return NO_IMAGES_HINT
+    return ""
 
 
 def content_parts(content: Any) -> Tuple[str, str]:

@@ -8,10 +8,15 @@ from urllib.parse import quote
 from .. import errors
 from ..settings import ChatRequest
 from .base import HttpRequest, ModelInfo, Parsed, Provider, int_or_none
+from .gemini_wire import apply_tools, contents, read_part
 
 
 class GeminiProvider(Provider):
     id = "gemini"
+    _calls_seen = 0  # functionCall parts read in this response: each is one call
+
+    def reset(self) -> None:
+        self._calls_seen = 0
 
     def auth_headers(self) -> Dict[str, str]:
         key = self.settings.api_key
@@ -19,11 +24,8 @@ class GeminiProvider(Provider):
 
     def chat_request(self, request: ChatRequest) -> HttpRequest:
         model = request.model[len("models/"):] if request.model.startswith("models/") else request.model
-        contents = [
-            {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
-            for m in request.messages
-        ]
-        body: Dict[str, Any] = {"contents": contents}
+        body: Dict[str, Any] = {"contents": contents(request)}
+        apply_tools(body, request)
         if request.system:
             body["systemInstruction"] = {"parts": [{"text": request.system}]}
         config: Dict[str, Any] = {}
@@ -73,15 +75,22 @@ class GeminiProvider(Provider):
         candidate = next((c for c in candidates if isinstance(c, dict)), {})
         content = candidate.get("content")
         parts = content.get("parts") if isinstance(content, dict) else None
+        calls = []
         for part in parts if isinstance(parts, list) else ():
             text = part.get("text") if isinstance(part, dict) else None
             if not isinstance(text, str):
-                parsed.unrecognised = True  # a function call, code, an image: no text read
+                call = read_part(part, self._calls_seen) if isinstance(part, dict) else ()
+                if call:
+                    calls.extend(call)
+                    self._calls_seen += 1
+                else:
+                    parsed.unrecognised = True  # code, an image...: no text read
                 continue
             if part.get("thought"):
                 parsed.reasoning += text
             else:
                 parsed.text += text
+        parsed.tool_calls = tuple(calls)
         finish = candidate.get("finishReason")
         if finish:
             parsed.finish_reason = str(finish)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional
 
 from .. import errors
-from ..settings import ChatRequest
+from ..settings import ChatRequest, ProviderSettings
 from .base import HttpRequest, ModelInfo, Parsed, Provider, content_parts, int_or_none, only_keys
+from .openai_wire import CallReader, apply_tools, chat_messages
 
 # The fields of a chunk, its choice and its delta that a text-only chunk may carry (others
 # must be empty; ``usage``, ``object`` and ``finish_reason`` are checked on their own):
@@ -25,17 +26,24 @@ class OpenAIProvider(Provider):
     _choice: Optional[int] = None
     text_key = '"content":'
     ignored_keys = ('"obfuscation":',)  # random padding OpenAI adds to each chunk
+    image_style = "openai"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        super().__init__(settings)
+        self._calls = CallReader()
+
+    def wire_messages(self, request: ChatRequest) -> List[Dict[str, Any]]:
+        """The request's messages in this API's shape (see :mod:`.openai_wire`)."""
+        return chat_messages(request, self.image_style)
 
     def auth_headers(self) -> Dict[str, str]:
         key = self.settings.api_key
         return {"Authorization": f"Bearer {key}"} if key else {}
 
     def chat_request(self, request: ChatRequest) -> HttpRequest:
-        messages: List[Dict[str, str]] = []
-        if request.system:
-            messages.append({"role": "system", "content": request.system})
-        messages.extend({"role": m.role, "content": m.content} for m in request.messages)
-        body: Dict[str, Any] = {"model": request.model, "messages": messages, "stream": True}
+        body: Dict[str, Any] = {"model": request.model, "messages": self.wire_messages(request),
+                                "stream": True}
+        apply_tools(body, request)
         if self.include_usage:
             body["stream_options"] = {"include_usage": True}
         if request.temperature is not None:
@@ -48,6 +56,7 @@ class OpenAIProvider(Provider):
 
     def reset(self) -> None:
         self._choice: Optional[int] = None
+        self._calls = CallReader()
 
     def quick_text(self, event_name: str, data: Dict[str, Any]) -> Optional[str]:
         """A ``chat.completion.chunk`` whose one choice (the one this turn shows) has a delta
@@ -99,6 +108,9 @@ class OpenAIProvider(Provider):
             message = choice.get("message")
         if isinstance(message, dict):
             _read_message(message, parsed)
+            calls = message.get("tool_calls")
+            if calls:
+                parsed.tool_calls = self._calls.read(calls, whole)
         elif isinstance(choice.get("text"), str):  # the completions shape some servers send
             parsed.text = choice["text"]
         finish = choice.get("finish_reason") or choice.get("finishReason")

@@ -12,6 +12,13 @@ when a turn ends, and reports through plain listener lists:
 * ``on_turn_ended(turn)`` - the turn is over (``turn.answer.status`` says how) and the
   conversation has been saved (``turn.saved`` / ``turn.save_error``).
 
+An agent turn (:meth:`ChatSession.send_agent`, DESIGN section 11) and a turn with images
+(:meth:`ChatSession.send` with ``images``) run through an
+:class:`~nuke_ai_panel.agent.loop.AgentLoop`: several model calls, tool calls on the
+session's tool thread, approvals through the front end's approver; the same listeners hear
+every stream event and the agent events (``tool_call``, ``approval``, ``tool_result``,
+``agent_done``, ``notice``). ``docs/agent_mode.md`` describes this API for front ends.
+
 Threading: every public method is called from the owner's thread; listeners run on the
 thread the dispatcher delivers on (see :mod:`.dispatch`). :attr:`ChatSession.in_flight` is
 the one answer to "is a turn in flight?".
@@ -21,7 +28,7 @@ from __future__ import annotations
 
 import threading
 from functools import partial
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 from .. import history
 from ..history import Conversation, HistoryMessage
@@ -52,6 +59,8 @@ class ChatSession:
         self._turn: Optional[Turn] = None
         self._helper: Optional[HelperPrompt] = None
         self._closed = False
+        self._runner: Any = None  # the tool thread, made for the first agent turn
+        self._last_agent: Optional[Turn] = None
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -73,18 +82,50 @@ class ChatSession:
 
     # -- turns ----------------------------------------------------------------------------------
 
-    def send(self, text: str, target: Target, replace_last: bool = False) -> Optional[Turn]:
+    def send(self, text: str, target: Target, replace_last: bool = False,
+             images: Sequence[Any] = ()) -> Optional[Turn]:
         """Add ``text`` as the user's turn and stream the answer; None (nothing changed) while
         a turn is in flight or when ``text`` is blank. ``replace_last``: "edit and resend",
-        the last user turn and its answers give way to this one."""
+        the last user turn and its answers give way to this one. ``images``:
+        :class:`~nuke_ai_panel.images.ImageAttachment` s sent with it (kept in history by
+        reference); for a model that cannot see them (Ollama says so) they are withheld and
+        a ``notice`` event says why. ImageError (``images_over_cap``) when they cannot fit
+        one request: nothing is sent and the conversation is unchanged."""
         with self._lock:
             if self._turn is not None or self._closed or not text.strip():
                 return None
             if replace_last:
                 self._drop_last_exchange()
-            user = self._conversation.add(HistoryMessage("user", text))
+            user = self._conversation.add(HistoryMessage("user", text, images=list(images)))
             self._helper = None
             return self._start(target, user, None)
+
+    def send_agent(self, text: str, target: Target, host: Any, approver: Any,
+                   options: Any = None, images: Sequence[Any] = (),
+                   class_info: Any = None) -> Optional[Turn]:
+        """An agent turn (DESIGN section 11): the model works on ``host``'s comp through the
+        tools, in steps. ``approver`` shows each proposed write and answers it
+        (:mod:`nuke_ai_panel.agent.approval`); ``options`` an
+        :class:`~nuke_ai_panel.agent.setup.AgentOptions` (mode, step limit, result budget,
+        the studio's locks); ``class_info`` a class-info source asked before the host's.
+        None (nothing changed) while a turn is in flight or when ``text`` is blank."""
+        from ..agent import ToolRegistry
+        from ..agent.results import DEFAULT_RESULT_BUDGET
+        from ..agent.setup import AgentOptions, agent_system_prompt, lint_hook
+        options = options or AgentOptions()
+        with self._lock:
+            if self._turn is not None or self._closed or not text.strip():
+                return None
+            registry = ToolRegistry(
+                host, options.mode, writes_locked=options.writes_locked,
+                python_locked=options.python_locked, allow_code=options.allow_code,
+                class_info=class_info, lint=lint_hook(host),
+                budget=options.budget or DEFAULT_RESULT_BUDGET)
+            user = self._conversation.add(HistoryMessage("user", text, images=list(images)))
+            self._helper = None
+            system = agent_system_prompt(target.system_prompt, options.mode)
+            return self._start(target, user, None, registry=registry, approver=approver,
+                               max_steps=options.max_steps, system=system)
 
     def send_helper(self, prompt: HelperPrompt, target: Target,
                     replace_last: bool = False) -> Optional[Turn]:
@@ -120,12 +161,46 @@ class ChatSession:
             del messages[last:]
 
     def stop(self) -> bool:
-        """Cancel the turn in flight; the connection closes at once, the text so far stays."""
-        turn = self._turn
+        """Cancel the turn in flight; the connection closes at once, the text so far stays.
+        An agent turn stops at any point: a pending approval counts as rejected, a tool
+        that is running finishes on its own thread and its result is dropped."""
+        with self._lock:
+            turn = self._turn
+            if turn is not None and turn.loop is not None:
+                turn.loop.stop()
+                return True
         if turn is None or turn.handle is None:
             return False
         turn.handle.cancel()
         return True
+
+    def undo_turn(self, turn: Optional[Turn] = None) -> Any:
+        """"Undo this turn": undo every applied write of ``turn`` (default: the last agent
+        turn), last first, each only while it is still the last undo step (see
+        :meth:`nuke_ai_panel.agent.ToolRegistry.undo_turn`); the answer's steps are marked
+        undone and the conversation saved. Calls the host directly: call it on the owner's
+        thread (in Nuke, its main thread). Returns the
+        :class:`~nuke_ai_panel.agent.UndoReport`; refused while a turn is in flight."""
+        from ..agent import UndoReport
+        with self._lock:
+            turn = turn or self._last_agent
+            if self._turn is not None:
+                return UndoReport(False, [], [], "A turn is in flight; stop it first.")
+            if turn is None or turn.registry is None:
+                return UndoReport(True, [], [], "Nothing to undo in this turn.")
+            report = turn.registry.undo_turn()
+            for step in turn.answer.steps:
+                if step.name in report.undone:
+                    step.undone = True
+            self.save()
+            return report
+
+    def tool_runner(self) -> Any:
+        """The session's tool thread (:class:`~nuke_ai_panel.agent.runner.ToolRunner`)."""
+        if self._runner is None:
+            from ..agent.runner import ToolRunner
+            self._runner = ToolRunner()
+        return self._runner
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until the turn in flight (if any) has ended; see :meth:`Turn.wait`."""
@@ -133,12 +208,20 @@ class ChatSession:
         return True if turn is None else turn.wait(timeout)
 
     def _start(self, target: Target, user: Optional[HistoryMessage],
-               helper: Optional[HelperPrompt]) -> Turn:
+               helper: Optional[HelperPrompt], registry: Any = None, approver: Any = None,
+               max_steps: int = 12, system: Optional[str] = None) -> Turn:
         conv = self._conversation
         conv.provider, conv.model = target.provider, target.model
         conv.system_prompt = target.system_prompt
-        request = build_request(conv.messages, target, helper)
+        try:
+            request = build_request(conv.messages, target, helper, system)
+        except ValueError:  # ImageError: the images cannot fit; nothing was sent
+            if user is not None and conv.messages and conv.messages[-1] is user:
+                conv.messages.pop()
+            raise
         self.last_request = request
+        if registry is not None or request.images:
+            return self._start_loop(target, user, request, registry, approver, max_steps)
         answer = HistoryMessage("assistant", "", model=target.model)
         conv.messages.append(answer)
         turn = Turn(answer, request, target.provider, user=user, helper=helper)
@@ -159,6 +242,39 @@ class ChatSession:
             raise
         turn.handle.add_done_callback(lambda handle: channel.post(JobEnded(handle)))
         return turn
+
+    def _start_loop(self, target: Target, user: Optional[HistoryMessage], request: ChatRequest,
+                    registry: Any, approver: Any, max_steps: int) -> Turn:
+        """A turn run by an agent loop (see the module docstring)."""
+        from ..agent.loop import AgentLoop
+        from .agent_turn import SessionPort
+        answer = HistoryMessage("assistant", "", model=target.model)
+        self._conversation.messages.append(answer)
+        turn = Turn(answer, request, target.provider, user=user, registry=registry)
+        port = SessionPort(self, turn, target)
+        turn.loop = AgentLoop(port, request, registry, approver, max_steps, check_first=True)
+        port.channel = self.dispatcher(partial(self._deliver_loop, turn, port))
+        self._turn = turn
+        if registry is not None:
+            self._last_agent = turn
+        self.on_turn_started(turn)
+        try:
+            turn.loop.start()
+        except Exception:
+            turn.loop.ended = True
+            self._end(turn)
+            port.close_if_done(force=True)
+            raise
+        return turn
+
+    def _deliver_loop(self, turn: Turn, port: Any, item: Any) -> None:
+        """One item for a loop turn, on the owner's thread."""
+        with self._lock:
+            try:
+                if turn is self._turn:
+                    turn.loop.on_item(item)
+            finally:
+                port.delivered(item)
 
     def _deliver(self, turn: Turn, closer: "_Closer", item: Any) -> None:
         """One item for ``turn``, on the owner's thread (see :mod:`.dispatch`)."""
@@ -239,13 +355,19 @@ class ChatSession:
         late event reaches nobody. Safe to call more than once."""
         with self._lock:
             self._closed = True
-            turn, self._turn = self._turn, None
             for listeners in (self.on_turn_started, self.on_event, self.on_turn_ended):
                 listeners.clear()
+            turn = self._turn
+            if turn is not None and turn.loop is not None:
+                turn.loop.stop()  # withdraws an approval; nobody hears the rest
+            turn, self._turn = self._turn, None
+            runner, self._runner = self._runner, None
         if turn is not None:
             if turn.handle is not None:
                 turn.handle.cancel()
             turn.finished()  # nobody will hear how it ends; waiters need not wait for it
+        if runner is not None:
+            runner.close(0.5)
 
 
 class _Closer:

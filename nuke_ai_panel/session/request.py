@@ -9,10 +9,13 @@ the helpers, the agent loop and the command line alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Protocol, Sequence
+from typing import Any, List, Optional, Protocol, Sequence
 
 from ..history import HistoryMessage
+from ..logs import get_logger
 from ..settings import ChatRequest, Message, ProviderSettings
+
+log = get_logger(__name__)
 
 __all__ = ["HelperPrompt", "Target", "build_request", "request_messages"]
 
@@ -54,30 +57,68 @@ def request_messages(messages: Sequence[HistoryMessage]) -> List[Message]:
 
     Everything up to the last user message (a retry resends that turn); empty answers are
     left out, a retried answer replaces the failed one before it, and consecutive user
-    messages are joined, since some APIs insist on alternating roles.
+    messages are joined, since some APIs insist on alternating roles. A user message's
+    images come along (read back from the history's image folder when they were saved;
+    one that is gone is left out, with a warning in the log).
     """
     last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
     out: List[Message] = []
     for message in messages[:last_user + 1]:
-        if not message.text.strip():
+        images = _attachments(message.images) if message.role == "user" else ()
+        if not message.text.strip() and not images:
             continue
         if out and out[-1].role == message.role:
             if message.role == "user":
-                out[-1] = Message("user", out[-1].content + "\n\n" + message.text)
+                joined = "\n\n".join(t for t in (out[-1].content, message.text) if t)
+                out[-1] = Message("user", joined, out[-1].images + images)
             else:
                 out[-1] = Message("assistant", message.text)
             continue
-        out.append(Message(message.role, message.text))
+        out.append(Message(message.role, message.text, images))
     return out
 
 
+def _attachments(images: Sequence[Any]) -> tuple:
+    """A message's images as attachments: history references are read from the store."""
+    if not images:
+        return ()
+    from ..images import ImageError, ImageStore, is_image_ref
+    store = ImageStore()
+    out = []
+    for image in images:
+        if not is_image_ref(image):
+            out.append(image)
+            continue
+        try:
+            out.append(store.load(image))
+        except (ImageError, ValueError) as exc:
+            log.warning("an image of the conversation is left out: %s", exc)
+    return tuple(out)
+
+
 def build_request(history: Sequence[HistoryMessage], target: Target,
-                  helper: Optional[HelperPrompt] = None) -> ChatRequest:
+                  helper: Optional[HelperPrompt] = None,
+                  system: Optional[str] = None) -> ChatRequest:
     """The request for the next answer: the conversation so far under the target's system
-    prompt, or, for a helper turn, the helper's own messages and system prompt."""
+    prompt (or ``system``), or, for a helper turn, the helper's own messages and system
+    prompt. Its images are fitted to the per-request size cap
+    (:func:`~nuke_ai_panel.images.fit_to_cap`): ImageError ``images_over_cap`` when they
+    cannot fit, before anything is sent."""
     if helper is not None:
-        messages, system = list(helper.messages()), helper.system
+        messages, prompt = list(helper.messages()), helper.system
     else:
-        messages, system = request_messages(history), target.system_prompt or None
-    return ChatRequest(model=target.model, messages=messages, system=system,
+        messages, prompt = request_messages(history), target.system_prompt or None
+    if system is not None:
+        prompt = system
+    if any(m.images for m in messages):
+        messages = _fitted(messages)
+    return ChatRequest(model=target.model, messages=messages, system=prompt,
                        temperature=target.temperature, max_tokens=target.max_tokens)
+
+
+def _fitted(messages: List[Message]) -> List[Message]:
+    from ..images import request as image_request
+    fitted = iter(image_request.fit_to_cap([image for m in messages for image in m.images],
+                                           image_request.DEFAULT_REQUEST_CAP))
+    return [Message(m.role, m.content, tuple(next(fitted) for _ in m.images), m.tool_calls,
+                    m.tool_results) for m in messages]

@@ -62,6 +62,10 @@ class Turn:
     ended: bool = False
     saved: bool = False
     save_error: str = ""
+    loop: Any = None  # the agent loop of an agent turn (or of a turn that checks first)
+    registry: Any = None  # an agent turn's tool registry ("Undo this turn")
+    _step_start: int = 0  # where the answer's current step begins in its text
+    _separate: bool = False  # the next step's text starts a new paragraph
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -72,6 +76,15 @@ class Turn:
         """Block until the turn has ended (for a caller whose dispatcher delivers on the loop
         thread, such as the command line); True when it has."""
         return self._done.wait(timeout)
+
+    @property
+    def is_agent(self) -> bool:
+        return self.registry is not None
+
+    def begin_step(self) -> None:
+        """An agent turn's next model call: its text is a new paragraph of the answer."""
+        self._step_start = len(self.answer.text)
+        self._separate = bool(self.answer.text.strip())
 
     def count(self, event: StreamEvent) -> None:
         """Called on the loop thread for every event, before it is handed on."""
@@ -89,22 +102,28 @@ class Turn:
         if kind == "delta":
             if self.first_delta is None:
                 self.first_delta = now
+            if self._separate and event.text:
+                answer.text += "\n\n"
+                self._separate = False
+                self._step_start = len(answer.text)
             answer.text += event.text
             answer.reasoning += event.reasoning
             return False
+        start = self._step_start
         if kind == "done":
             self.finish = event
-            if event.text and event.text != answer.text:
+            if event.text and event.text != answer.text[start:]:
                 log.warning("the streamed text and the final text differ; using the final text")
-                answer.text = event.text
+                answer.text = answer.text[:start] + ("\n\n" if self._separate else "") + \
+                    event.text
             answer.status, answer.error = COMPLETE, ""
             answer.ttft = event.time_to_first_token
             answer.tokens = event.usage.completion_tokens or self.tokens
             answer.duration = event.duration
         elif kind == "error":
             self.error = event
-            if len(event.partial) > len(answer.text):
-                answer.text = event.partial
+            if len(event.partial) > len(answer.text) - start:
+                answer.text = answer.text[:start] + event.partial
             answer.status = cut_off_status(event.kind)
             answer.error = "" if event.kind == CANCELLED else event.message
             answer.ttft = None if self.first_delta is None else self.first_delta - self.started

@@ -9,7 +9,9 @@ from nuke_ai_panel import errors
 from nuke_ai_panel.errors import InbandError, ProviderError
 from nuke_ai_panel.events import DoneEvent, ErrorEvent
 from nuke_ai_panel.outcome import PARTIAL_KEPT, decide, ending_note, is_cut_short, retry_error
+from nuke_ai_panel.providers.base import Parsed
 from nuke_ai_panel.retry import is_retryable, retry_reason
+from nuke_ai_panel.tool_calls import CallPiece
 from nuke_ai_panel.turn import Turn
 
 
@@ -28,8 +30,23 @@ def hint(kind: str) -> str:
 
 
 def test_tool_calls_without_text_are_an_answer() -> None:
-    result = decide(make(tool_calls=1, finish_reason="tool_calls", finished=True), hint, 2.0)
+    turn = make()
+    turn.apply(Parsed(tool_calls=(CallPiece(0, "", "list_nodes", whole='{"limit": 3}'),
+                                  CallPiece(1, "", "find_errors"))), "")
+    turn.apply(Parsed(finish_reason="tool_calls"), "")
+    result = decide(turn, hint, 2.0)
     assert isinstance(result, DoneEvent) and result.finish_reason == "tool_calls"
+    assert [(c.id, c.name, c.arguments) for c in result.tool_calls] == [
+        ("call_1", "list_nodes", '{"limit": 3}'), ("call_2", "find_errors", "{}")]
+
+
+def test_a_call_in_a_turn_that_offered_no_tools_is_not_an_answer() -> None:
+    turn = Turn(lambda e: None, clock=lambda: 0.0, accepts_calls=False)
+    turn.apply(Parsed(tool_calls=(CallPiece(0, "", "list_nodes"),)), '{"functionCall": {}}')
+    turn.apply(Parsed(finish_reason="STOP"), "")
+    result = decide(turn, hint, 1.0)
+    assert isinstance(result, ErrorEvent) and result.kind == errors.EMPTY
+    assert "functionCall" in result.message and not turn.tool_calls
 
 
 def test_cut_short_stays_done_with_its_text() -> None:

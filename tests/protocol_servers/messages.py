@@ -68,6 +68,27 @@ UNAVAILABLE = {
 
 OVERLOADED_MESSAGE = "Overloaded"
 
+# A model that takes no images, in each service's words.
+NO_IMAGES = {
+    "ollama": "this model is missing data required for image input",
+    "openai": "Invalid content type. image_url is only supported by certain models.",
+    "openrouter": "No endpoints found that support image input",
+    "anthropic": "This model does not support image input.",
+    "gemini": "Image input is not supported for this model.",
+}
+
+
+def no_tools_message(protocol: str, model: str) -> str:
+    """A model or server that takes no tools, in each service's words."""
+    return {
+        "ollama": f"registry.ollama.ai/library/{model} does not support tools",
+        "openai": '"auto" tool choice requires --enable-auto-tool-choice and '
+                  "--tool-call-parser to be set",
+        "openrouter": "No endpoints found that support tool use.",
+        "anthropic": "tools: This model does not support tool use.",
+        "gemini": "Function calling is not enabled for this model.",
+    }[protocol]
+
 
 def not_found_message(protocol: str, model: str) -> str:
     return {

@@ -132,6 +132,20 @@ def answer_for(prompt: str) -> str:
     return f"Echo: {prompt}"
 
 
+def capabilities(model: str) -> Optional[List[str]]:
+    """What Ollama's ``/api/show`` lists for ``model``: ``text-only...`` models take no
+    images, ``no-tools...`` models no tools, ``old-server...`` answers without the field
+    (Ollama before 0.6); every other model takes both."""
+    name = scenario_name(model)
+    if name.startswith("old-server"):
+        return None
+    if name.startswith("text-only"):
+        return ["completion", "tools"]
+    if name.startswith("no-tools"):
+        return ["completion", "vision"]
+    return ["completion", "tools", "vision"]
+
+
 def scenario_name(model: str) -> str:
     """``openai/slow-5`` and ``stall-mid:latest`` select the same scenario as the bare name."""
     return model.rsplit("/", 1)[-1].split(":", 1)[0]
@@ -147,6 +161,10 @@ def _normal(tokens: List[str]) -> List[Step]:
 def _http(name: str, protocol: str, model: str, offered: Optional[str]) -> Optional[HttpError]:
     if name == "http-400":
         return HttpError(400, "invalid_request", messages.BAD_REQUEST_MESSAGE)
+    if name == "http-400-tools":
+        return HttpError(400, "invalid_request", messages.no_tools_message(protocol, model))
+    if name == "http-400-images":
+        return HttpError(400, "invalid_request", messages.NO_IMAGES[protocol])
     if name == "http-401":
         return HttpError(401, "auth", messages.auth_message(protocol, offered))
     if name == "http-403":
@@ -283,6 +301,9 @@ SCENARIO_NAMES = (
     "http-404", "http-429", "http-429-ms", "http-500", "http-502-html", "http-503", "http-529",
     "html-200", "no-retry-500", "flaky-N", "nk-build", "py-ok", "py-raise", "py-ask", "expr",
     "nk-invented", "nk-repaired",
+    "http-400-tools", "http-400-images",
+    "agent-NAME (scripted tool calls, tests/protocol_servers/agent_scripts.py)",
+    "text-only / no-tools / old-server (Ollama /api/show capabilities)",
     "raw-NAME (byte-exact responses, tests/protocol_servers/raw.py)",
 )
 

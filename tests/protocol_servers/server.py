@@ -18,14 +18,19 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Type
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from . import agent_scripts, tool_history
 from .encoders import ENCODERS, Encoder
 from .messages import auth_failure
 from .raw import RawResponse, raw_case
-from .scenarios import BAD_UTF8_BYTES, BAD_UTF8_MARK, PROTOCOLS, build_scenario, scenario_name
+from .scenarios import (BAD_UTF8_BYTES, BAD_UTF8_MARK, PROTOCOLS, build_scenario, capabilities,
+                        scenario_name)
 from .steps import Drop, HttpError, InbandError, Pause, Reasoning, Scenario, Stall, Text
 
 _PREFIX = {"ollama": "", "openai": "/v1", "openrouter": "/api/v1", "anthropic": "",
-           "gemini": "/v1beta"}
+           "gemini": "/v1beta", "mistral": "/v1"}
+# Dialects served with another protocol's encoder and messages: Mistral speaks OpenAI's
+# format with its own rules (nine-character tool call ids, checked on every request).
+FAMILY = {"mistral": "openai"}
 _FOREVER = 24 * 3600.0
 
 
@@ -76,9 +81,11 @@ class ProtocolServer:
         port: int = 0,
         models: Optional[Sequence[str]] = None,
     ) -> None:
-        if protocol not in PROTOCOLS:
-            raise ValueError(f"unknown protocol {protocol!r}; one of {', '.join(PROTOCOLS)}")
+        if protocol not in PROTOCOLS and protocol not in FAMILY:
+            raise ValueError(f"unknown protocol {protocol!r}; one of {', '.join(PROTOCOLS)}, "
+                             f"{', '.join(FAMILY)}")
         self.protocol = protocol
+        self.family = FAMILY.get(protocol, protocol)
         self.api_key = api_key
         self.token_delay = token_delay
         self.models_list = list(models) if models else None
@@ -90,7 +97,7 @@ class ProtocolServer:
         self.base_url = ""
         self.disconnects = 0
         self.completed = 0
-        self._encoder: Type[Encoder] = ENCODERS[protocol]
+        self._encoder: Type[Encoder] = ENCODERS[self.family]
         self._requests: List[RecordedRequest] = []
         self._attempts: Dict[str, int] = defaultdict(int)
         self._cond = threading.Condition()
@@ -234,7 +241,7 @@ class ProtocolServer:
                           ("GET", "/v1/models", self._models)],
             "gemini": [("POST", f"{p}/models/{{target}}", self._chat),
                        ("GET", f"{p}/models", self._models)],
-        }[self.protocol]
+        }[self.family]
         for method, path, handler in routes:
             app.router.add_route(method, path, self._guard(handler))
         return app
@@ -280,9 +287,9 @@ class ProtocolServer:
         return body
 
     def _offered_key(self, request: web.Request) -> Optional[str]:
-        if self.protocol == "anthropic":
+        if self.family == "anthropic":
             return request.headers.get("x-api-key")
-        if self.protocol == "gemini":
+        if self.family == "gemini":
             return request.headers.get("x-goog-api-key") or request.query.get("key")
         auth = request.headers.get("Authorization", "")
         return auth[7:].strip() if auth.lower().startswith("bearer ") else None
@@ -291,7 +298,7 @@ class ProtocolServer:
         if self.api_key is None:
             return None
         offered = self._offered_key(request)
-        return None if offered == self.api_key else auth_failure(self.protocol, offered)
+        return None if offered == self.api_key else auth_failure(self.family, offered)
 
     def _error(self, error: HttpError) -> web.Response:
         body = self._encoder().error_body(error)
@@ -302,19 +309,25 @@ class ProtocolServer:
         return web.Response(text="Ollama is running")
 
     async def _show(self, request: web.Request, body: Any, play: _Play) -> web.StreamResponse:
-        """Ollama's model details: ``model_info`` names the architecture's context length."""
+        """Ollama's model details: ``model_info`` names the architecture's context length,
+        ``capabilities`` what the model takes (by model name: see ``capabilities``)."""
         info: Dict[str, Any] = {"general.architecture": "llama"}
         if self.context_length is not None:
             info["llama.context_length"] = self.context_length
-        return web.json_response({"parameters": "", "model_info": info,
-                                  "details": {"family": "llama"}})
+        model = str(body.get("model") or "") if isinstance(body, dict) else ""
+        answer: Dict[str, Any] = {"parameters": "", "model_info": info,
+                                  "details": {"family": "llama"}}
+        words = capabilities(model)
+        if words is not None:
+            answer["capabilities"] = words
+        return web.json_response(answer)
 
     async def _version(self, request: web.Request, body: Any, play: _Play) -> web.StreamResponse:
         return web.json_response({"version": self._encoder.version})
 
     async def _models(self, request: web.Request, body: Any, play: _Play) -> web.StreamResponse:
         if self.models_scenario:
-            scenario = build_scenario(self.protocol, self.models_scenario, "",
+            scenario = build_scenario(self.family, self.models_scenario, "",
                                       offered_key=self._offered_key(request))
             early = await self._before_body(scenario, play, request)
             if early is not None:
@@ -325,7 +338,7 @@ class ProtocolServer:
 
     def _parse(self, request: web.Request, body: Any) -> _Chat:
         body = body if isinstance(body, dict) else {}
-        if self.protocol == "gemini":
+        if self.family == "gemini":
             model, _, action = request.match_info["target"].rpartition(":")
             messages = [{"role": c.get("role", "user"), "content": c.get("parts")}
                         for c in body.get("contents") or [] if isinstance(c, dict)]
@@ -333,12 +346,12 @@ class ProtocolServer:
         else:
             model = str(body.get("model", ""))
             messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-            stream = bool(body.get("stream", self.protocol == "ollama"))
+            stream = bool(body.get("stream", self.family == "ollama"))
         texts = [_content_text(m.get("content")) for m in messages]
         prompt = next((_content_text(m.get("content")) for m in reversed(messages)
                        if m.get("role") == "user"), "")
         options = body.get("stream_options") or {}
-        include_usage = self.protocol not in ("openai", "openrouter") or \
+        include_usage = self.family not in ("openai", "openrouter") or \
             bool(isinstance(options, dict) and options.get("include_usage"))
         tokens = max(1, sum(len(t.split()) for t in texts))
         return _Chat(model, prompt, tokens, stream, include_usage)
@@ -352,8 +365,17 @@ class ProtocolServer:
         if raw is not None:
             return await self._raw(request, raw.responses[min(attempt, len(raw.responses) - 1)],
                                    play)
-        scenario = build_scenario(self.protocol, chat.model, chat.prompt, attempt=attempt,
+        refusal = tool_history.check(self.protocol, self.family, body)
+        if refusal is not None:
+            return self._error(refusal)
+        scenario = build_scenario(self.family, chat.model, chat.prompt, attempt=attempt,
                                   offered_key=self._offered_key(request))
+        name = scenario_name(chat.model)
+        if name.startswith(agent_scripts.PREFIX):
+            steps = agent_scripts.agent_steps(self.protocol, self.family,
+                                              name[len(agent_scripts.PREFIX):], body)
+            if steps is not None:
+                scenario.steps = steps
         enc = self._encoder(chat.model, chat.prompt_tokens, include_usage=chat.include_usage,
                             choices=scenario.choices)
         early = await self._before_body(scenario, play, request)
@@ -361,7 +383,7 @@ class ProtocolServer:
             return early
         if not chat.stream:
             return await self._complete(request, scenario, enc, play)
-        if self.protocol == "gemini" and request.query.get("alt") != "sse":
+        if self.family == "gemini" and request.query.get("alt") != "sse":
             # without alt=sse Gemini streams one JSON array, not events
             enc.completion_tokens = sum(1 for s in scenario.steps if isinstance(s, Text))
             return web.json_response([enc.complete(scenario.text, scenario.reasoning)])

@@ -25,7 +25,24 @@ class Reasoning:
 
 @dataclass(frozen=True)
 class Finish:
-    reason: str = "stop"  # "stop" | "length"; each encoder maps it to its own word
+    # "stop" | "length" | "tool_calls"; each encoder maps it to its own word
+    reason: str = "stop"
+
+
+@dataclass(frozen=True)
+class ToolCallStep:
+    """One tool call in the answer, in the protocol's own shape: ``arguments`` is the JSON
+    text; ``id`` "" sends none (where the protocol allows it); ``fragments`` > 1 splits the
+    arguments over that many chunks (protocols that stream them); ``signature`` is Gemini's
+    thoughtSignature on the part; ``whole_with_null`` sends OpenAI's call in one chunk with
+    ``content: null`` beside it (Mistral, llama.cpp, vLLM)."""
+
+    name: str
+    arguments: str = "{}"
+    id: str = ""
+    fragments: int = 1
+    signature: str = ""
+    whole_with_null: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,7 +78,8 @@ class Drop:
     """Close the TCP connection abruptly, without finishing the chunked body."""
 
 
-Step = Union[Text, Reasoning, Finish, InbandError, KeepAlive, Malformed, Pause, Stall, Drop]
+Step = Union[Text, Reasoning, Finish, ToolCallStep, InbandError, KeepAlive, Malformed, Pause,
+             Stall, Drop]
 
 
 @dataclass(frozen=True)

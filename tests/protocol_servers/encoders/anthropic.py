@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ..steps import HttpError
-from .base import Encoder, sse
+from ..steps import HttpError, ToolCallStep
+from .base import Encoder, split, sse
 
 _TYPES = {
     "invalid_request": "invalid_request_error",
@@ -17,7 +17,7 @@ _TYPES = {
     "unavailable": "api_error",
     "overloaded": "overloaded_error",
 }
-_STOP = {"stop": "end_turn", "length": "max_tokens"}
+_STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
 
 
 class AnthropicEncoder(Encoder):
@@ -75,6 +75,19 @@ class AnthropicEncoder(Encoder):
 
     def reasoning(self, text: str) -> bytes:
         return self._open("thinking") + self._delta({"type": "thinking_delta", "thinking": text})
+
+    def tool_call(self, step: ToolCallStep, index: int) -> bytes:
+        """A ``tool_use`` block: its start with ``input: {}``, the input JSON text in
+        ``input_json_delta`` fragments, its stop."""
+        out = self._close()
+        self._index += 1
+        block = {"type": "tool_use", "id": step.id, "name": step.name, "input": {}}
+        out += sse({"type": "content_block_start", "index": self._index,
+                    "content_block": block}, "content_block_start")
+        for piece in split(step.arguments, step.fragments):
+            out += self._delta({"type": "input_json_delta", "partial_json": piece})
+        return out + sse({"type": "content_block_stop", "index": self._index},
+                         "content_block_stop")
 
     def finish(self, reason: str) -> bytes:
         delta = {"type": "message_delta",

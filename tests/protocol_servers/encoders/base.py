@@ -11,7 +11,8 @@ import time
 import uuid
 from typing import Any, Dict, List, Optional, Sequence
 
-from ..steps import Finish, HttpError, InbandError, KeepAlive, Malformed, Reasoning, Text
+from ..steps import (Finish, HttpError, InbandError, KeepAlive, Malformed, Reasoning, Text,
+                     ToolCallStep)
 
 
 def dumps(obj: Any) -> str:
@@ -43,6 +44,7 @@ class Encoder:
         self.include_usage = include_usage
         self.choices = choices
         self.completion_tokens = 0
+        self.calls = 0  # tool calls sent so far in this answer
         self.created = int(time.time())
         self.id = uuid.uuid4().hex[:24]
 
@@ -55,6 +57,9 @@ class Encoder:
             return self.reasoning(step.text)
         if isinstance(step, Finish):
             return self.finish(step.reason)
+        if isinstance(step, ToolCallStep):
+            self.calls += 1
+            return self.tool_call(step, self.calls - 1)
         if isinstance(step, InbandError):
             return self.inband_error(step.message, step.variant)
         if isinstance(step, KeepAlive):
@@ -75,6 +80,10 @@ class Encoder:
     def finish(self, reason: str) -> bytes:
         raise NotImplementedError
 
+    def tool_call(self, step: ToolCallStep, index: int) -> bytes:
+        """Call number ``index`` of this answer, in the protocol's streamed shape."""
+        raise NotImplementedError
+
     def keepalive(self) -> bytes:
         return b": keep-alive\n\n"
 
@@ -93,3 +102,10 @@ class Encoder:
 
     def models(self, ids: Optional[List[str]] = None) -> Dict[str, Any]:
         raise NotImplementedError
+
+
+def split(text: str, parts: int) -> List[str]:
+    """``text`` in ``parts`` pieces of about equal length (at least one piece)."""
+    parts = max(1, min(parts, len(text) or 1))
+    size = -(-len(text) // parts) if text else 0
+    return [text[i:i + size] for i in range(0, len(text), size)] if text else [""]

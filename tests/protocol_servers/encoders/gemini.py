@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ..steps import HttpError
+import json
+
+from ..steps import HttpError, ToolCallStep
 from .base import Encoder, sse
 
 _STATUS = {
@@ -17,7 +19,7 @@ _STATUS = {
     "unavailable": "UNAVAILABLE",
     "overloaded": "UNAVAILABLE",
 }
-_FINISH = {"stop": "STOP", "length": "MAX_TOKENS"}
+_FINISH = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP"}
 
 
 class GeminiEncoder(Encoder):
@@ -44,6 +46,17 @@ class GeminiEncoder(Encoder):
 
     def reasoning(self, text: str) -> bytes:
         return sse(self._chunk([{"text": text, "thought": True}]))
+
+    def tool_call(self, step: ToolCallStep, index: int) -> bytes:
+        """A whole ``functionCall`` part (Gemini never splits one), its thoughtSignature a
+        sibling on the part."""
+        function: Dict[str, Any] = {"name": step.name, "args": json.loads(step.arguments)}
+        if step.id:
+            function["id"] = step.id
+        part: Dict[str, Any] = {"functionCall": function}
+        if step.signature:
+            part["thoughtSignature"] = step.signature
+        return sse(self._chunk([part]))
 
     def finish(self, reason: str) -> bytes:
         return sse(self._chunk([{"text": ""}], _FINISH.get(reason, reason)))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 from typing import Any, Dict, List, Optional
 
-from ..steps import HttpError
+import json
+
+from ..steps import HttpError, ToolCallStep
 from .base import Encoder, dumps
 
 
@@ -35,6 +37,19 @@ class OllamaEncoder(Encoder):
     def reasoning(self, text: str) -> bytes:
         return _line(self._message("", text))
 
+    def tool_call(self, step: ToolCallStep, index: int) -> bytes:
+        """A line whose message carries the whole call, arguments as an object."""
+        line = self._message("")
+        call: Dict[str, Any] = {"function": {"name": step.name,
+                                             "arguments": json.loads(step.arguments)}}
+        if step.id:
+            call["id"] = step.id
+        line["message"]["tool_calls"] = [call]
+        return _line(line)
+
+    def finish(self, reason: str) -> bytes:
+        return _line(self._final("stop" if reason == "tool_calls" else reason))
+
     def _final(self, reason: str, content: str = "", thinking: str = "") -> Dict[str, Any]:
         final = self._message(content, thinking)
         final.update({
@@ -44,9 +59,6 @@ class OllamaEncoder(Encoder):
             "eval_duration": 987654321,
         })
         return final
-
-    def finish(self, reason: str) -> bytes:
-        return _line(self._final(reason))
 
     def keepalive(self) -> bytes:
         """Ollama has no comments: an empty-content line is its only contentless chunk."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ..steps import HttpError
-from .base import Encoder, dumps, sse
+from ..steps import HttpError, ToolCallStep
+from .base import Encoder, dumps, split, sse
 
 _TYPES = {
     "invalid_request": ("invalid_request_error", None),
@@ -50,6 +50,22 @@ class OpenAIEncoder(Encoder):
 
     def reasoning(self, text: str) -> bytes:
         return sse(self._chunk([self._choice(0, {"reasoning_content": text})]))
+
+    def tool_call(self, step: ToolCallStep, index: int) -> bytes:
+        """The call's first chunk (index, id, name), then its arguments in fragments; or,
+        ``whole_with_null``, all of it in one chunk beside ``content: null``."""
+        head: Dict[str, Any] = {"index": index, "type": "function",
+                                "function": {"name": step.name, "arguments": ""}}
+        if step.id:
+            head["id"] = step.id
+        if step.whole_with_null:
+            head["function"]["arguments"] = step.arguments
+            return sse(self._chunk([self._choice(0, {"content": None, "tool_calls": [head]})]))
+        out = sse(self._chunk([self._choice(0, {"tool_calls": [head]})]))
+        for piece in split(step.arguments, step.fragments):
+            fragment = {"index": index, "function": {"arguments": piece}}
+            out += sse(self._chunk([self._choice(0, {"tool_calls": [fragment]})]))
+        return out
 
     def _usage(self) -> Dict[str, int]:
         done = self.completion_tokens
