@@ -191,13 +191,25 @@ def _read_message(message: Dict[str, Any], parsed: Parsed) -> None:
     elif isinstance(message.get("reasoning_details"), list):
         parsed.reasoning += content_parts(message["reasoning_details"])[0]
     refusal = message.get("refusal")
-    if isinstance(refusal, str) and refusal:
+    refusal = (refusal if isinstance(refusal, str) else "") + _refusal_parts(content)
+    if refusal:
         parsed.block = "refusal"
         parsed.stop_detail = refusal
     elif not (parsed.text or parsed.reasoning):
-        # nothing read: remember a delta that carried something else, so "empty" can quote it
-        parsed.unrecognised = any(value and key not in _KNOWN_FIELDS
-                                  for key, value in message.items())
+        # nothing read: remember a delta that carried something else (or content parts with
+        # no text), so "empty" can quote it
+        parsed.unrecognised = isinstance(content, list) and bool(content) or any(
+            value and key not in _KNOWN_FIELDS for key, value in message.items())
+
+
+def _refusal_parts(content: Any) -> str:
+    """The text of ``{"type": "refusal", "refusal": ...}`` parts in a list-shaped content (the
+    chat-completions content part for a refusal), joined in order; "" for other content."""
+    if not isinstance(content, list):
+        return ""
+    return "".join(part["refusal"] for part in content
+                   if isinstance(part, dict) and part.get("type") == "refusal"
+                   and isinstance(part.get("refusal"), str))
 
 
 _NOT_CHUNKS = ("error", "chat.completion")

@@ -167,6 +167,23 @@ CASES: Tuple[RawCase, ...] = (
                   chunk({}, "stop")), DONE),
         Expect("blocked", quote=("refused", "I'm sorry, I can't help with that.")),
         "OpenAI delta.refusal (langchain4j#5813, openclaw#102321)"),
+    RawCase("openai-refusal-part", "openai", one(
+        ROLE, sse(chunk({"content": [{"type": "refusal", "refusal": "I can't help with that."}]}),
+                  chunk({}, "stop")), DONE),
+        Expect("blocked", quote=("refused", "I can't help with that.")),
+        "a refusal as a typed content part (the chat-completions refusal part)"),
+    RawCase("openai-json-refusal-part", "openai", one(json.dumps({
+        "object": "chat.completion", "choices": [{
+            "index": 0, "message": {"role": "assistant", "content": [
+                {"type": "refusal", "refusal": "I can't help with that."}]},
+            "finish_reason": "stop"}]}).encode(), headers=JSON),
+        Expect("blocked", quote=("I can't help with that.",)),
+        "a non-streaming refusal as a typed content part", provider="openai-compatible"),
+    RawCase("openai-parts-without-text", "openai", one(
+        ROLE, sse(chunk({"content": [{"type": "output_audio", "audio": {"id": "a1"}}]}),
+                  chunk({}, "stop")), DONE),
+        Expect("empty", quote=("output_audio",)),
+        "content parts that carry no text: quoted, not a blank success"),
     RawCase("azure-filtered", "openai", one(
         sse({"choices": [], "created": 0, "id": "", "model": "", "object": "",
              "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {
