@@ -218,3 +218,39 @@ def test_disabled_apply_and_remove_key_look_disabled(qtbot: Any, dark_theme: Non
     assert not remove.isEnabled(), "no stored key: nothing to remove"
     rendered_differently(qtbot, remove)
     settings.discard()
+
+
+# -- code blocks at 360 px ---------------------------------------------------------------------
+
+WIDE_LINE = "nuke.toNode('Grade_fg')['white'].setValue([1.0, 0.98, 0.95, 1.0])  # " + "x" * 140
+UNBROKEN = "/shows/plane/shots/PLN_010/comp/renders/" + "v" * 160
+
+
+@pytest.mark.parametrize("line", [WIDE_LINE, UNBROKEN], ids=["spaced", "unbroken"])
+def test_a_200_column_code_block_adds_no_sideways_scroll_bar_at_360_px(
+        make_panel: Any, qtbot: Any, dark_theme: None, line: str) -> None:
+    from nuke_ai_panel.history import HistoryMessage
+
+    assert len(line) >= 200
+    panel: ChatPanel = make_panel()
+    settle(qtbot, panel, 360)
+    answer = f"Set it like this:\n\n```python\n{line}\nprint('done')\n```\n\nThat is all."
+    view = panel.transcript
+    view.set_messages([HistoryMessage("user", "How do I set white?"),
+                       HistoryMessage("assistant", answer, model="m")])
+    # and the same answer as it streams in, piece by piece
+    live = HistoryMessage("assistant", "", model="m")
+    view.begin_answer(live)
+    bar = view.horizontalScrollBar()
+    for cut in range(0, len(answer), 37):
+        live.text = answer[:cut + 37]
+        view.update_answer()
+        QtWidgets.QApplication.processEvents()
+        assert bar.maximum() == 0, f"sideways scroll while streaming at {cut}"
+    live.status = "complete"
+    view.end_answer()
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert panel.width() == 360
+    assert bar.maximum() == 0 and not bar.isVisible(), (bar.maximum(), bar.isVisible())
+    assert view.code_block(0) == view.code_block(1) == f"{line}\nprint('done')\n"
