@@ -25,10 +25,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional, Set
+from typing import Any, Dict, Iterable, List, Optional
 
 from .catalogue import Catalogue, ClassInfo, catalogue, near_miss, nearest, normalize_version
-from .lint_refs import reference_checker
+from .lint_refs import reference_checker, user_names
 from .nk_lexer import NkParseError, decode_value
 from .nk_model import Node, Script
 from .nkscript import parse_script
@@ -92,7 +92,7 @@ def lint_script(script: Script, *, nuke_version: Optional[str] = None, cat: Opti
         findings.extend(references(node))
     root_info = info_of("Root")
     if script.has_root and root_info is not None:
-        user = _user_names(script.root_user_knobs)
+        user = user_names(script.root_user_knobs)
         for knob in script.root:
             if knob not in user and not root_info.has_knob(knob, common):
                 findings.extend(_knob_finding("Root", "Root", knob, root_info, common, cat, version))
@@ -116,12 +116,6 @@ def _likely_typo(name: str, suggestion: Optional[str]) -> bool:
     if name.lower() == suggestion.lower() or _CONFUSIONS.get(name.lower()) == suggestion:
         return True
     return edit_distance(name.lower(), suggestion.lower(), 2) <= 2
-
-
-def _user_names(definitions: List[str]) -> Set[str]:
-    from .nk_model import user_knob_name
-
-    return {decode_value(n) for n in (user_knob_name(d) for d in definitions) if n}
 
 
 def _unknown_knobs(node: Node, info: ClassInfo, common: Dict[str, Any], cat: Catalogue,

@@ -108,7 +108,7 @@ class _Resolver:
             info = self.info_of("Root")
             if info is not None:
                 names |= set(info.knobs)
-            return names | _user_names(self.script.root_user_knobs)
+            return names | user_names(self.script.root_user_knobs)
         info = self.info_of(node.node_class)
         if info is None or info.is_open or not info.complete:
             return None
@@ -135,7 +135,7 @@ class _Resolver:
             if owner is not None and (knob in owner.knobs or knob in owner.user_knob_names()):
                 return True
             group = parent_of(group)
-        return knob in self.script.root or knob in _user_names(self.script.root_user_knobs)
+        return knob in self.script.root or knob in user_names(self.script.root_user_knobs)
 
     def find_node(self, name: str, start: Optional[str]) -> Optional[Node]:
         """``name`` looked up in group ``start`` (a full name or None), then its parents."""
@@ -214,7 +214,8 @@ def _finding(node: Node, ref: str, suggestion: Optional[str]) -> Finding:
     return {"node": node.full_name, "kind": "dangling_reference", "name": ref, "suggestion": suggestion}
 
 
-def _user_names(definitions: List[str]) -> Set[str]:
+def user_names(definitions: List[str]) -> Set[str]:
+    """The knob names a list of ``addUserKnob`` definitions declares (the Root's, for lint)."""
     from .nk_model import user_knob_name
 
     return {decode_value(n) for n in (user_knob_name(d) for d in definitions) if n}
