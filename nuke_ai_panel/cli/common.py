@@ -245,11 +245,6 @@ class StreamPrinter:
             self._status_shown = False
 
 
-def _short(text: str, limit: int = 120) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "\u2026"
-
-
 def _agent_done(data: Dict[str, Any]) -> str:
     limit = "; the step limit was reached" if data["limit_reached"] else ""
     return (f"[agent: {data['steps']} step(s), {data['applied']} change(s) applied, "
@@ -258,7 +253,7 @@ def _agent_done(data: Dict[str, Any]) -> str:
 
 # The agent's events, one line each on stderr (stdout keeps the answer text).
 _AGENT_LINES: Dict[str, Callable[[Dict[str, Any]], str]] = {
-    "tool_call": lambda d: f"-> {d['name']} {_short(d['arguments'])}",
+    "tool_call": lambda d: f"-> {d['name']} {errors.one_line(d['arguments'], 120)}",
     "approval": lambda d: "   approved" if d["approved"] else "   rejected",
     "tool_result": lambda d: f"   {'ok' if d['ok'] else 'failed'}: {d['summary']}",
     "notice": lambda d: f"note: {d['message']}",

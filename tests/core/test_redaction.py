@@ -27,3 +27,19 @@ def test_body_excerpt_and_html_summary_cut_at_a_key_leak_no_prefix():
         assert key[:6] not in body_excerpt(("y" * pad + key).encode())
         page = f"<html><title>{'z' * pad}{key}</title></html>".encode()
         assert key[:6] not in html_summary(page)
+
+
+def test_a_tool_call_line_on_stderr_masks_a_key_in_its_arguments():
+    import io
+
+    from nuke_ai_panel.cli.common import StreamPrinter
+    from nuke_ai_panel.events import ToolCallEvent
+
+    key = fresh_key()
+    out, err = io.StringIO(), io.StringIO()
+    printer = StreamPrinter(out, err, as_json=False, reasoning=False)
+    code = f'{{"code": "import os\\nos.environ[\'OPENAI_API_KEY\'] = \'{key}\'"}}'
+    printer.on_event(None, ToolCallEvent("call_1", "run_python", code))
+    line = err.getvalue()
+    assert line.startswith("-> run_python {\"code\": \"import os") and line.endswith("\n")
+    assert key[:6] not in line and "\n" not in line[:-1]
