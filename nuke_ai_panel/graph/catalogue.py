@@ -24,6 +24,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
+from .nk_model import GROUP_CLASSES
+
 __all__ = [
     "SUPPORTED_VERSIONS",
     "DEFAULT_VERSION",
@@ -43,8 +45,9 @@ SUPPORTED_VERSIONS = ("14.0", "15.0", "16.0")
 DEFAULT_VERSION = "15.0"
 REFERENCE_URL = "https://learn.foundry.com/nuke/content/reference_guide/"
 
-# Classes whose knobs are whatever the artist or the gizmo defines: never an unknown knob.
-OPEN_CLASSES = frozenset({"Group", "Gizmo", "LiveGroup", "VariableGroup"})
+# Classes whose knobs are whatever the artist or the gizmo defines (the containers): never an
+# unknown knob.
+OPEN_CLASSES = GROUP_CLASSES
 
 # Classes whose knob set changes with a setting (file format, paint tool, monitor output,
 # kernel): only near misses of their known knobs are reported, as for partial classes.

@@ -29,13 +29,14 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from .nk_body import CLOSE_LINE, body_pairs, indent_at
 from .nk_lexer import KNOB_PAIRS, NkParseError, braced_end, decode_value, line_of, word_end
+from .nk_model import GROUP_CLASSES
 
 __all__ = [
     "CONTAINER_CLASSES", "K_NODE", "K_PUSH", "K_SET", "K_END", "K_ROOT", "K_OTHER",
     "EMPTY", "PASTE", "UNDEFINED", "NON_NODE_COMMANDS", "Rec", "Reading", "read",
 ]
 
-CONTAINER_CLASSES = frozenset({"Group", "Gizmo", "LiveGroup", "VariableGroup"})
+CONTAINER_CLASSES = GROUP_CLASSES  # one list, in nk_model, for the reader and the writer
 # A published LiveGroup is written like a Precomp: no members, no end_group.
 _MAYBE_EMPTY = frozenset({"LiveGroup"})
 NON_NODE_COMMANDS = frozenset({"define_window_layout_xml", "add_layer", "version", "knob", "in"})

@@ -280,6 +280,22 @@ def test_containers_hold_their_members_up_to_end_group(cls):
     assert "end_group" in write_script(script)
 
 
+def test_one_list_of_container_classes_serves_reader_writer_and_lint():
+    from nuke_ai_panel.graph.catalogue import OPEN_CLASSES
+    from nuke_ai_panel.graph.lint import lint_text
+    from nuke_ai_panel.graph.nk_model import GROUP_CLASSES
+    from nuke_ai_panel.graph.nk_reader import CONTAINER_CLASSES
+
+    assert CONTAINER_CLASSES is GROUP_CLASSES and OPEN_CLASSES is GROUP_CLASSES
+    for cls in sorted(GROUP_CLASSES):
+        text = (f"{cls} {{\n studio_knob 1\n name C1\n}}\n Input {{\n  inputs 0\n  name Input1\n }}\n"
+                " Output {\n  name Output1\n }\nend_group\n")
+        script = parse_script(text)
+        assert script.node("C1").is_group and script.node("C1.Output1").parent == "C1", cls
+        assert write_script(script) == text, cls
+        assert lint_text(text) == [], cls
+
+
 def test_a_published_livegroup_without_members_is_a_plain_node():
     text = ("Read {\n inputs 0\n name R\n}\nLiveGroup {\n file /shots/lg.nk\n published true\n"
             " name LG\n}\nBlur {\n name After\n}\n")
