@@ -34,6 +34,7 @@ from .nk_model import GROUP_CLASSES
 __all__ = [
     "CONTAINER_CLASSES", "K_NODE", "K_PUSH", "K_SET", "K_END", "K_ROOT", "K_OTHER",
     "EMPTY", "PASTE", "UNDEFINED", "NON_NODE_COMMANDS", "Rec", "Reading", "read",
+    "is_node_head",
 ]
 
 CONTAINER_CLASSES = GROUP_CLASSES  # one list, in nk_model, for the reader and the writer
@@ -64,6 +65,13 @@ _SPECIAL = re.compile(r'["{}\[\]\\]')
 _SPACE = re.compile(r"[ \t\r\f\v]*")
 _CLASS_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _STACK_REF = re.compile(r"^\[\s*stack\s+(\d+)\s*\]$")
+
+
+def is_node_head(head: str) -> bool:
+    """True when ``HEAD {...}`` (two words, the second braced) is a node block: ``HEAD`` is
+    a class name and not one of the other commands written that way (``version``,
+    ``add_layer``...). The reader and the risk scan of a snippet both ask this."""
+    return head not in NON_NODE_COMMANDS and _CLASS_WORD.match(head) is not None
 
 
 class Rec:
@@ -219,8 +227,7 @@ class Reading:
             else:
                 raise NkParseError("clone needs '$C<id> {...}' or '<id> <Class> {...}'",
                                    line_of(text, start))
-        elif (len(words) == 2 and last_braced and head not in NON_NODE_COMMANDS
-              and _CLASS_WORD.match(head)):
+        elif len(words) == 2 and last_braced and is_node_head(head):
             self.block(head, start, spans[1][0], None, body_end=end)
         else:
             if head not in NON_NODE_COMMANDS and head != "set":

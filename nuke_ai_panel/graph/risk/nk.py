@@ -7,6 +7,7 @@ import re
 from typing import Iterable, List, Optional, Tuple
 
 from ..nk_lexer import Command, NkParseError, Word, decode_value, is_braced, split_commands, split_words
+from ..nk_reader import is_node_head
 from ..nkscript import parse_script
 from .python_scan import python_detail
 from .report import DANGER, Finding, RiskReport
@@ -16,10 +17,8 @@ from .tcl import (CALLBACK_NAMES, CALLBACK_WHEN, CODE_KNOB_TYPES, TCL_COMMANDS, 
 __all__ = ["scan_nk"]
 
 
-# Mirrors nkscript's reading of a command as a node block, so findings can carry the
-# names the parser gives (a mismatch falls back to the snippet's own names).
-_CLASS_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-_NON_NODE_COMMANDS = frozenset({"define_window_layout_xml", "add_layer", "version", "knob", "in"})
+# Commands are read as node blocks exactly as the .nk reader reads them (is_node_head), so
+# findings can carry the names the parser gives (a mismatch falls back to the snippet's own).
 _STACK_REF = re.compile(r"^\[\s*stack\s+\d+\s*\]$")
 
 
@@ -45,8 +44,7 @@ class _NkScan:
                 label = self._label(None, body)
                 self._header(words[1:-1], label)
                 self._body(body, label)
-            elif (len(words) == 2 and body is not None and head not in _NON_NODE_COMMANDS
-                  and _CLASS_WORD.match(head)):
+            elif len(words) == 2 and body is not None and is_node_head(head):
                 label = "Root" if head == "Root" else self._label(head, body)
                 if head.lower() in TCL_COMMANDS:
                     severity, reason = TCL_COMMANDS[head.lower()]
