@@ -181,3 +181,25 @@ def test_open_recent_lists_newest_first_and_forgets_missing_files(
     window.files.fill_recent_menu(menu)
     assert [a.text() for a in menu.actions() if a.text()] == ["No recent scripts",
                                                                "Clear recent scripts"]
+
+
+@pytest.mark.parametrize("variant", ["as_is", "crlf", "latin1"])
+def test_save_as_with_no_edit_writes_the_script_back_byte_for_byte(
+        make_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variant: str) -> None:
+    """Issue 7, class 7, as the issue tells it: open handwritten_edge_cases.nk in the
+    standalone app and Save As with no edit; CRLF and Latin-1 files stay as they were."""
+    data = (Path(__file__).resolve().parents[1] / "data" / "nk" /
+            "handwritten_edge_cases.nk").read_bytes()
+    if variant == "crlf":
+        data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    elif variant == "latin1":
+        data = data.decode("utf-8").encode("latin-1", "replace")
+    source = tmp_path / "shot.nk"
+    source.write_bytes(data)
+    window = make_window("--script", str(source))
+    target = tmp_path / "shot_v002.nk"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        lambda *args, **kwargs: (str(target), ""))
+    assert window.files.save_as()
+    assert target.read_bytes() == data
+    assert source.read_bytes() == data
