@@ -33,7 +33,9 @@ __all__ = ["ApprovalArea", "ApprovalCard", "QtApprover"]
 CARD_STYLE = ("QFrame#approvalCard { border: 1px solid #f7931e; border-radius: 3px; } "
               "QFrame#approvalRecord { border: none; }")
 PREVIEW_MAX_PX = 220
-"""Height of a card's lists and code (px), so a card never pushes the prompt box away."""
+"""Height of a card's code (px; lists get half), so a card never pushes the prompt box away."""
+MAX_AREA_PX = 420
+"""The most the cards take of the panel's height before they scroll."""
 
 
 def _label(name: str, text: str) -> QtWidgets.QLabel:
@@ -43,6 +45,20 @@ def _label(name: str, text: str) -> QtWidgets.QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
     return label
+
+
+def _fit_rows(view: QtWidgets.QAbstractItemView) -> None:
+    """As tall as its rows (a list or tree shows no empty space), at most half a card's
+    preview height; it scrolls beyond that."""
+    model = view.model()
+    rows = model.rowCount() if model is not None else 0
+    if isinstance(view, QtWidgets.QTreeWidget):
+        rows = sum(1 + view.topLevelItem(i).childCount() for i in range(rows))
+    row = max(view.sizeHintForRow(0), view.fontMetrics().height() + 4)
+    header = view.header().sizeHint().height() if isinstance(view, QtWidgets.QTreeView) and \
+        not view.isHeaderHidden() else 0
+    height = header + max(1, rows) * row + 2 * view.frameWidth() + 4
+    view.setFixedHeight(min(height, PREVIEW_MAX_PX // 2 + header))
 
 
 class QtApprover(QtCore.QObject):
@@ -147,13 +163,11 @@ class ApprovalCard(QtWidgets.QFrame, PreviewParts):
             layout.addWidget(_label("previewDelete", action.describe()))
         else:
             layout.addWidget(_label("previewText", proposal.describe()))
-        for widget in (self.code_edit, self.snippet_view, self.risk_list):
+        for widget in (self.code_edit, self.snippet_view):
             if widget is not None:
                 widget.setMaximumHeight(PREVIEW_MAX_PX)
-        for name in ("previewNodes", "previewConnections"):
-            found = self.findChild(QtWidgets.QWidget, name)
-            if found is not None:
-                found.setMaximumHeight(PREVIEW_MAX_PX // 2)
+        for view in self.findChildren(QtWidgets.QAbstractItemView):
+            _fit_rows(view)
 
     def _build_knobs(self, layout: QtWidgets.QVBoxLayout, action: SetKnobs) -> None:
         """Knob, value now, value after: one row per knob (expressions marked)."""
@@ -166,7 +180,6 @@ class ApprovalCard(QtWidgets.QFrame, PreviewParts):
             now, _, new = change.describe().partition(": ")[2].partition(" -> ")
             table.addTopLevelItem(QtWidgets.QTreeWidgetItem([change.knob, now, new]))
         table.resizeColumnToContents(0)
-        table.setMaximumHeight(PREVIEW_MAX_PX // 2)
         layout.addWidget(table)
         if action.risk.findings:
             self.risk_list = QtWidgets.QListWidget()
@@ -238,6 +251,7 @@ class ApprovalArea(QtWidgets.QScrollArea):
         self._layout.addStretch(1)
         self.setWidget(inner)
         self.cards: List[ApprovalCard] = []
+        self._need = 0  # the height to ask for (see _fit)
         self.hide()
 
     def add(self, approval: Approval) -> ApprovalCard:
@@ -247,7 +261,7 @@ class ApprovalArea(QtWidgets.QScrollArea):
         card.decided.connect(lambda _card: self._fit())
         self._fit()
         self.show()
-        QtCore.QTimer.singleShot(0, lambda: self.ensureWidgetVisible(card))
+        QtCore.QTimer.singleShot(0, lambda: (self._fit(), self.ensureWidgetVisible(card)))
         return card
 
     def card_for(self, approval_or_id: Any) -> Optional[ApprovalCard]:
@@ -269,16 +283,33 @@ class ApprovalArea(QtWidgets.QScrollArea):
         self.cards = []
         self._fit()
 
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.pending():
+            self._fit()
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(super().sizeHint().width(), self._need)
+
     def _fit(self) -> None:
-        """A pending card gets room (up to most of the panel); records only take their
-        lines (at most a few, then they scroll)."""
+        """A pending card gets the height it needs at this width (at most
+        :data:`MAX_AREA_PX`, then it scrolls); records only take their lines (at most a
+        few)."""
         if not self.cards:
             self.hide()
             return
         if self.pending():
+            self._layout.activate()
+            inner = self.widget()
+            width = self.viewport().width()
+            need = inner.heightForWidth(width) if inner.hasHeightForWidth() and width > 50 \
+                else inner.sizeHint().height()  # wrapped labels: as tall as at this width
+            need = max(need, inner.minimumSizeHint().height()) + 2 * self.frameWidth()
+            self._need = min(MAX_AREA_PX, need)
             self.setMaximumHeight(16777215)
-            self.setMinimumHeight(min(360, self.widget().sizeHint().height()))
+            self.setMinimumHeight(self._need)
         else:
-            line = self.fontMetrics().height() + 12
+            self._need = (self.fontMetrics().height() + 12) * min(len(self.cards), 4)
             self.setMinimumHeight(0)
-            self.setMaximumHeight(line * min(len(self.cards), 4))
+            self.setMaximumHeight(self._need)
+        self.updateGeometry()
