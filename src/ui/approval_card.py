@@ -78,11 +78,19 @@ class QtApprover(QtCore.QObject):
 
     def request(self, approval: Approval) -> None:
         """Any thread: show ``approval``; returns at once."""
-        self._request.emit(approval)
+        _emit(self._request, approval)
 
     def withdraw(self, approval: Approval) -> None:
         """Any thread: Stop ended the turn; the card goes (counted as rejected)."""
-        self._withdraw.emit(approval)
+        _emit(self._withdraw, approval)
+
+
+def _emit(signal: Any, approval: Approval) -> None:
+    """A panel closed while its turn was stopping is gone with its approver: nothing to show."""
+    try:
+        signal.emit(approval)
+    except RuntimeError:
+        pass
 
 
 class ApprovalCard(QtWidgets.QFrame, PreviewParts):
