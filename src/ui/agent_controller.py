@@ -130,10 +130,9 @@ class AgentController(QtCore.QObject):
 
     def _on_turn_started(self, turn: Turn) -> None:
         self.area.clear()
-        self.steps = {}
-        self._serials = {}
         if turn.is_agent:
             self._turn = turn
+            self.steps = {}  # this turn's calls by id; earlier lines stay openable by serial
         self._enable()
 
     def _on_event(self, turn: Turn, event: Any) -> None:
@@ -144,7 +143,7 @@ class AgentController(QtCore.QObject):
             return
         elif kind == "tool_call":
             self._serial += 1
-            step = ToolStep(self._serial, event.id, event.name, event.arguments)
+            step = ToolStep(self._serial, event.id, event.name, event.arguments, loop=turn.loop)
             self.steps[event.id] = self._serials[self._serial] = step
             self._draw(step, new=True)
             self.panel.set_status(f"running {event.name}\u2026")
@@ -264,8 +263,8 @@ class AgentController(QtCore.QObject):
 
     def _draw(self, step: ToolStep, new: bool = False) -> None:
         result = None
-        if step.expanded and self._turn is not None and self._turn.loop is not None:
-            output = self._turn.loop.output(step.call_id)
+        if step.expanded and step.loop is not None:
+            output = step.loop.output(step.call_id)
             result = output.content if output is not None else None
         step.block.html = step_block_html(step, result)
         if new:

@@ -36,7 +36,8 @@ RUNNING, WAITING, APPROVED, REJECTED = "running", "waiting", "approved", "reject
 class ToolStep:
     """One tool call as the transcript shows it. ``state``: running (the call runs),
     waiting (a write waits for the artist), approved / rejected (a write decided, its
-    result not yet back), or done (``ok`` and ``summary`` from its result)."""
+    result not yet back), or done (``ok`` and ``summary`` from its result). ``loop`` is
+    asked for the full result text (``loop.output(call_id)``) when the step is opened."""
 
     serial: int
     call_id: str
@@ -48,6 +49,7 @@ class ToolStep:
     approved: Optional[bool] = None
     expanded: bool = False
     block: Block = field(default_factory=lambda: Block(""))
+    loop: Any = field(default=None, repr=False)  # the turn's agent loop: the full result
 
 
 def _short(value: Any) -> str:
