@@ -123,6 +123,12 @@ def test_each_tool_call_is_one_line_that_opens_to_its_arguments_and_result(make_
     panel.transcript.anchorClicked.emit(url)
     assert not first.expanded and "Result (what the model read)" not in \
         panel.transcript.toPlainText()
+    assert panel.agent.set_mode("chat")  # a later turn: the earlier lines still open
+    panel.set_model("echo")
+    send(panel, "thanks")
+    wait_end(panel, qtbot)
+    panel.transcript.anchorClicked.emit(url)
+    assert first.expanded and "Result (what the model read)" in panel.transcript.toPlainText()
 
 
 def test_apply_all_remaining_applies_the_later_writes_without_cards(make_panel, qtbot):
