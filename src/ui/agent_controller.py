@@ -29,8 +29,7 @@ from nuke_ai_panel.session import Target, Turn
 
 from .agent_mode import CHAT, MODE_PATH, ModeCombo
 from .agent_steps import APPROVED, REJECTED, SCHEME, WAITING, ToolStep, step_block_html
-from .approval_card import ApprovalArea, ApprovalCard, QtApprover
-from .entries import Block
+from .approval_card import ApprovalArea, QtApprover
 from .widgets import push_button
 
 __all__ = ["AgentController", "NO_TOOLS_NOTICE"]

@@ -14,8 +14,10 @@ pytest.importorskip("Qt", reason="needs a Qt binding (the Qt legs run this)")
 from Qt import QtCore, QtWidgets  # noqa: E402
 
 from src.ui import app  # noqa: E402
-from tests.agent_qt.conftest import EXAMPLE, WAIT_MS, example_host, send, write_config  # noqa: E402
-from tests.agent_qt.test_agent_panel import CREATE, click, knob_rows, wait_card, wait_end  # noqa: E402
+from tests.agent_qt.conftest import (EXAMPLE, WAIT_MS, example_host, send,  # noqa: E402
+                                     write_config)
+from tests.agent_qt.test_agent_panel import (CREATE, click, knob_rows, wait_card,  # noqa: E402
+                                             wait_end)
 
 
 @pytest.fixture

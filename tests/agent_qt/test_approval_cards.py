@@ -20,7 +20,8 @@ from src.ui.agent_steps import ToolStep, arguments_summary, step_block_html  # n
 from src.ui.approval_card import ApprovalArea, ApprovalCard, QtApprover  # noqa: E402
 from tests.agent_qt.conftest import WAIT_MS, example_host  # noqa: E402
 
-RISKY = "import nuke, os\nos.system('rm -rf /tmp/x')\nnuke.toNode('Grade_fg')['gamma'].setValue(2)\n"
+RISKY = ("import nuke, os\nos.system('rm -rf /tmp/x')\n"
+         "nuke.toNode('Grade_fg')['gamma'].setValue(2)\n")
 
 
 def approval(tool: str, arguments: Dict[str, Any], answers: List[Any], **options: Any) -> Approval:
