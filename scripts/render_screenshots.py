@@ -32,10 +32,13 @@ OLLAMA_MODELS = ["llama3.2:latest", "code:7b", "gemma3:4b"]
 CODE_MODEL = "code:7b"
 QUESTION = "How do I add a Blur node with size 4 from Python?"
 FOLLOW_UP = "Can the size follow a slider on a NoOp instead?"
-PICTURES = ("settings", "chat", "narrow", "graph")
+PICTURES = ("settings", "chat", "narrow", "graph", "agent")
 GRAPH_SIZE = (1100, 720)
 NARROW_SIZE = (380, 760)
 """A docked Nuke panel's width: the toolbar folds to icons, banners stay one line."""
+AGENT_SIZE = (640, 900)
+AGENT_MODEL = "agent-comp-edits"
+AGENT_TASK = "Add a soft blur after the foreground grade, then lift the final grade a little."
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -202,6 +205,8 @@ def _render(out: Path, only: Set[str]) -> int:
                     status = 1
             if "graph" in only:
                 _render_graph(app, out / "node_graph.png")
+            if "agent" in only:
+                _render_agent(app, worker, home, out / "approval_card.png")
         finally:
             worker.shutdown(2.0)
     return status
@@ -285,6 +290,48 @@ def _render_graph(app: Any, path: Path) -> None:
     panel.view.frame_all()
     _grab(app, panel, path)
     panel.close()
+
+
+def _render_agent(app: Any, worker: Any, home: Path, path: Path) -> None:
+    """Agent mode on the example comp: the scripted model has listed the grades and its
+    first write (a Blur) was applied; its second, a knob change, waits on its approval card."""
+    from Qt import QtWidgets
+
+    from nuke_ai_panel.graph.script_host import ScriptHost
+    from src.ui.assist_controller import EXAMPLE_SCRIPT
+    from src.ui.chat_panel import ChatPanel
+    from tests.protocol_servers import ProtocolServer
+
+    config = home / "config.json"
+    saved = config.read_text(encoding="utf-8")
+    with ProtocolServer("ollama", models=[AGENT_MODEL]) as server:
+        data = json.loads(saved)
+        data["providers"]["ollama"].update({"base_url": server.base_url, "model": AGENT_MODEL})
+        data["agent"] = {"panel_mode": "agent"}
+        config.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        panel = ChatPanel(worker=worker, host=ScriptHost.from_file(str(EXAMPLE_SCRIPT)))
+        try:
+            panel.resize(*AGENT_SIZE)
+            panel.show()
+            _settle(app)
+            panel.set_provider("ollama")
+            panel.set_model(AGENT_MODEL)
+            _type(panel.prompt, AGENT_TASK)
+            panel.send_button.click()
+
+            def card() -> Any:
+                found = panel.findChildren(QtWidgets.QFrame, "approvalCard")
+                return found[0] if found else None
+
+            _wait(app, lambda: card() is not None, 20, "the first approval card")
+            card().findChild(QtWidgets.QPushButton, "applyButton").click()
+            _wait(app, lambda: card() is not None, 20, "the second approval card")
+            _grab(app, panel, path)
+            panel.stop()
+            _wait(app, lambda: not panel.streaming, 10, "the turn to stop")
+        finally:
+            panel.close()
+            config.write_text(saved, encoding="utf-8")
 
 
 def _make_panel(cls: Any, worker: Any) -> Any:

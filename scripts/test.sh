@@ -20,7 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ALL_LEGS=(py311 py310 py39)
 # The only list of test directories that need a Qt binding; the py39 leg ignores them.
-QT_TEST_DIRS=(tests/ui tests/nuke_qt tests/assist_qt)
+QT_TEST_DIRS=(tests/ui tests/nuke_qt tests/assist_qt tests/agent_qt)
 # Wheels of requirements.txt, so the installer tests install into Nuke-like folders offline,
 # and of the build backend, so tests/nuke/test_package.py builds `pip install .` offline too.
 WHEELHOUSE=.venv/wheelhouse

@@ -357,6 +357,18 @@ class AgentLoop:
             if self.registry is not None else None
         self.port.end(terminal, last)
 
+    def output(self, call_id: str) -> Optional[ToolOutput]:
+        """What call ``call_id`` gave the model (its full result text), once its
+        ``tool_result`` was reported; None before, or for a call Stop ended."""
+        for output in self._outputs:
+            if output.call_id == call_id:
+                return output
+        for message in self.messages:
+            for output in message.tool_results:
+                if output.call_id == call_id:
+                    return output
+        return None
+
     @property
     def waiting_for(self) -> Optional[Approval]:
         """The approval the loop waits for, if any."""

@@ -37,8 +37,11 @@ APP_FIELDS = ("default_provider", "system_prompts", "selected_prompt", "allow_co
 # Agent mode (DESIGN section 11), nested under "agent" in the files. The studio locks writes
 # or run_python off with "agent.allow_writes" / "agent.allow_run_python" set false and locked.
 AGENT_SECTION = "agent"
-AGENT_FIELDS = ("default_mode", "max_steps", "result_budget", "allow_writes", "allow_run_python")
+AGENT_FIELDS = ("default_mode", "max_steps", "result_budget", "allow_writes", "allow_run_python",
+                "panel_mode")
 AGENT_MODES = ("ask", "agent")
+# The chat panel's mode picker: plain chat (no tools), or an agent turn in either mode.
+PANEL_MODES = ("chat",) + AGENT_MODES
 MAX_AGENT_STEPS = 50
 
 
@@ -225,6 +228,12 @@ def _check_mode(value: Any) -> Any:
     raise SettingError(f"must be one of: {', '.join(AGENT_MODES)}")
 
 
+def _check_panel_mode(value: Any) -> Any:
+    if isinstance(value, str) and value in PANEL_MODES:
+        return value
+    raise SettingError(f"must be one of: {', '.join(PANEL_MODES)}")
+
+
 def _check_steps(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -287,6 +296,7 @@ _FIELD_CHECKS: Dict[str, Callable[[Any], Any]] = {
     "allow_code_execution": _check_bool,
     "history_enabled": _check_bool,
     "default_mode": _check_mode,
+    "panel_mode": _check_panel_mode,
     "max_steps": _check_steps,
     "result_budget": _check_budget,
     "allow_writes": _check_bool,
@@ -332,6 +342,7 @@ def builtin_defaults() -> Dict[str, Any]:
         "agent.result_budget": 8000,
         "agent.allow_writes": True,
         "agent.allow_run_python": True,
+        "agent.panel_mode": "chat",
     }
     for pid, info in PROVIDERS.items():
         retry = RetryPolicy()

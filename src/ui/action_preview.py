@@ -23,7 +23,7 @@ from nuke_ai_panel.graph.risk import DANGER, WARNING, Finding, RiskReport
 
 from .plain_words import for_gui
 
-__all__ = ["ActionPreviewDialog"]
+__all__ = ["ActionPreviewDialog", "PreviewParts"]
 
 DANGER_COLOUR = "#6b2a2a"
 WARNING_COLOUR = "#5c4a1e"
@@ -47,73 +47,26 @@ def _monospace() -> QtGui.QFont:
     return QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont)
 
 
-class ActionPreviewDialog(QtWidgets.QDialog):
-    """Shows ``action``; ``action()`` returns it as the artist left it (edits included)."""
+class PreviewParts:
+    """The parts of a preview that show what an action will do (nodes and wiring, code with
+    its risky lines, lint findings), shared by the helpers' dialog and the agent's approval
+    cards (:mod:`.approval_card`). A host widget calls :meth:`init_parts` first; with
+    ``editable`` False the code is shown read-only (an agent's proposal is approved as
+    proposed)."""
 
-    def __init__(self, action: Action, parent: Optional[QtWidgets.QWidget] = None,
-                 evaluate: Optional[Callable[[str], Any]] = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("actionPreviewDialog")
-        self.setWindowTitle("Preview: " + action.title)
-        self._action = action
-        self.code_edit: Optional[QtWidgets.QPlainTextEdit] = None
-        self.snippet_view: Optional[QtWidgets.QPlainTextEdit] = None
-        self.expression_edit: Optional[QtWidgets.QLineEdit] = None
-        self.risk_list: Optional[QtWidgets.QListWidget] = None
-        self.disabled_note: Optional[QtWidgets.QLabel] = None
-        self.values_label: Optional[QtWidgets.QLabel] = None
-        self._evaluate = evaluate
-        self._rescan = QtCore.QTimer(self)
-        self._rescan.setSingleShot(True)
-        self._rescan.setInterval(RESCAN_MS)
-        self._rescan.timeout.connect(self._update_risks)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(_label("previewTitle", action.title))
-        if isinstance(action, PasteNodes):
-            self._build_paste(layout, action)
-        elif isinstance(action, RunPython):
-            self._build_python(layout, action)
-        else:
-            self._build_expression(layout, action)
-        self._add_findings(layout, getattr(action, "findings", ()))
-        layout.addWidget(_label("previewUndoNote",
-                                f"Apply makes it one undo step, \u201c{action.title}\u201d: "
-                                "Ctrl+Z takes it all back."))
-        self.apply_button = QtWidgets.QPushButton("Apply")
-        self.apply_button.setObjectName("applyButton")
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setObjectName("cancelButton")
-        for button in (self.apply_button, self.cancel_button):
-            button.setAutoDefault(False)
-        self.blocked_label = _label("applyBlockedLabel")
-        self.blocked_label.setStyleSheet(DISABLED_NOTE_STYLE)
-        buttons = QtWidgets.QHBoxLayout()
-        buttons.addWidget(self.blocked_label, 1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.apply_button)
-        layout.addLayout(buttons)
-        self.apply_button.clicked.connect(self.accept)
-        self.cancel_button.clicked.connect(self.reject)
-        self._update_apply(action)
-        self.resize(620, 480)
+    code_edit: Optional[QtWidgets.QPlainTextEdit] = None
+    snippet_view: Optional[QtWidgets.QPlainTextEdit] = None
+    expression_edit: Optional[QtWidgets.QLineEdit] = None
+    risk_list: Optional[QtWidgets.QListWidget] = None
+    disabled_note: Optional[QtWidgets.QLabel] = None
+    editable = True
 
-    def _update_apply(self, action: Action) -> None:
-        """Apply is enabled only when the action may run; when not, the button's row says
-        why (the first sentence of the note; all of it in the tooltip)."""
-        allowed = action.allowed
-        note = for_gui(action.disabled_note)
-        reason = "" if allowed else (note.split(". ")[0].rstrip(".") + ".")
-        self.apply_button.setEnabled(allowed)
-        self.apply_button.setToolTip("Make this change, as one undo step" if allowed
-                                     else f"Apply is off: {note}")
-        self.blocked_label.setText(reason)
-        self.blocked_label.setToolTip(note)
-        self.blocked_label.setVisible(not allowed)
-        if self.disabled_note is not None:
-            self.disabled_note.setText(for_gui(action.disabled_note))
-            self.disabled_note.setVisible(not allowed)
+    def init_parts(self, editable: bool = True) -> None:
+        self.code_edit = self.snippet_view = self.expression_edit = None
+        self.risk_list = self.disabled_note = None
+        self.editable = editable
 
-    # -- building ---------------------------------------------------------------------------
+    # -- building ----------------------------------------------------------------------------
 
     def _add_findings(self, layout: QtWidgets.QVBoxLayout, findings: Any) -> None:
         """What the check against Nuke's node classes still found after the repair round:
@@ -207,7 +160,7 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         edit.setFont(_monospace())
         edit.setLineWrapMode(QtWidgets.QPlainTextEdit.NoWrap)
         edit.setPlainText(action.code)
-        edit.setReadOnly(not action.allowed)
+        edit.setReadOnly(not (action.allowed and self.editable))
         self.code_edit = edit
         if not action.allowed:
             self._add_disabled_note(layout, action)
@@ -216,44 +169,8 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         self.risk_list.setObjectName("previewRisks")
         layout.addWidget(self.risk_list, 1)
         self._show_risks(action.risk)
-        if action.allowed:
-            edit.textChanged.connect(self._rescan.start)
-
-    def _build_expression(self, layout: QtWidgets.QVBoxLayout, action: SetExpression) -> None:
-        self._add_disabled_note(layout, action)
-        layout.addWidget(_label("previewKnob", f"Expression for {action.node}.{action.knob}:"))
-        edit = QtWidgets.QLineEdit(action.expression)
-        edit.setObjectName("previewExpression")
-        edit.setFont(_monospace())
-        self.expression_edit = edit
-        layout.addWidget(edit)
-        if self._evaluate is not None:
-            self.values_label = _label("expressionValues")
-            layout.addWidget(self.values_label)
-            self._show_values(action.expression)
-        self.risk_list = QtWidgets.QListWidget()
-        self.risk_list.setObjectName("previewRisks")
-        layout.addWidget(self.risk_list, 1)
-        self._show_risks(action.risk)
-        edit.textChanged.connect(self._rescan.start)
-        layout.addStretch(1)
-
-    # -- risks ------------------------------------------------------------------------------
-
-    def _update_risks(self) -> None:
-        if self.code_edit is not None and isinstance(self._action, RunPython):
-            self._show_risks(self._action.with_code(self.code_edit.toPlainText()).risk)
-        elif self.expression_edit is not None and isinstance(self._action, SetExpression):
-            edited = self._action.with_expression(self.expression_edit.text().strip())
-            self._show_risks(edited.risk)
-            self._update_apply(edited)
-            self._show_values(edited.expression)
-
-    def _show_values(self, expression: str) -> None:
-        """The knob's value now and the expression's at the first and last frame."""
-        if self.values_label is None or self._evaluate is None:
-            return
-        self.values_label.setText("\n".join(self._evaluate(expression).lines()))
+        if action.allowed and self.editable:
+            edit.textChanged.connect(self._rescan.start)  # type: ignore[attr-defined]
 
     def _show_risks(self, risk: RiskReport) -> None:
         assert self.risk_list is not None
@@ -300,6 +217,107 @@ class ActionPreviewDialog(QtWidgets.QDialog):
         if edit is None:
             return []
         return [s.cursor.blockNumber() + 1 for s in edit.extraSelections()]
+
+
+class ActionPreviewDialog(QtWidgets.QDialog, PreviewParts):
+    """Shows ``action``; ``action()`` returns it as the artist left it (edits included)."""
+
+    def __init__(self, action: Action, parent: Optional[QtWidgets.QWidget] = None,
+                 evaluate: Optional[Callable[[str], Any]] = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("actionPreviewDialog")
+        self.setWindowTitle("Preview: " + action.title)
+        self._action = action
+        self.init_parts()
+        self.values_label: Optional[QtWidgets.QLabel] = None
+        self._evaluate = evaluate
+        self._rescan = QtCore.QTimer(self)
+        self._rescan.setSingleShot(True)
+        self._rescan.setInterval(RESCAN_MS)
+        self._rescan.timeout.connect(self._update_risks)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(_label("previewTitle", action.title))
+        if isinstance(action, PasteNodes):
+            self._build_paste(layout, action)
+        elif isinstance(action, RunPython):
+            self._build_python(layout, action)
+        else:
+            self._build_expression(layout, action)
+        self._add_findings(layout, getattr(action, "findings", ()))
+        layout.addWidget(_label("previewUndoNote",
+                                f"Apply makes it one undo step, \u201c{action.title}\u201d: "
+                                "Ctrl+Z takes it all back."))
+        self.apply_button = QtWidgets.QPushButton("Apply")
+        self.apply_button.setObjectName("applyButton")
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelButton")
+        for button in (self.apply_button, self.cancel_button):
+            button.setAutoDefault(False)
+        self.blocked_label = _label("applyBlockedLabel")
+        self.blocked_label.setStyleSheet(DISABLED_NOTE_STYLE)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.blocked_label, 1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.apply_button)
+        layout.addLayout(buttons)
+        self.apply_button.clicked.connect(self.accept)
+        self.cancel_button.clicked.connect(self.reject)
+        self._update_apply(action)
+        self.resize(620, 480)
+
+    def _update_apply(self, action: Action) -> None:
+        """Apply is enabled only when the action may run; when not, the button's row says
+        why (the first sentence of the note; all of it in the tooltip)."""
+        allowed = action.allowed
+        note = for_gui(action.disabled_note)
+        reason = "" if allowed else (note.split(". ")[0].rstrip(".") + ".")
+        self.apply_button.setEnabled(allowed)
+        self.apply_button.setToolTip("Make this change, as one undo step" if allowed
+                                     else f"Apply is off: {note}")
+        self.blocked_label.setText(reason)
+        self.blocked_label.setToolTip(note)
+        self.blocked_label.setVisible(not allowed)
+        if self.disabled_note is not None:
+            self.disabled_note.setText(for_gui(action.disabled_note))
+            self.disabled_note.setVisible(not allowed)
+
+    # -- building (the dialog's own) ---------------------------------------------------
+
+    def _build_expression(self, layout: QtWidgets.QVBoxLayout, action: SetExpression) -> None:
+        self._add_disabled_note(layout, action)
+        layout.addWidget(_label("previewKnob", f"Expression for {action.node}.{action.knob}:"))
+        edit = QtWidgets.QLineEdit(action.expression)
+        edit.setObjectName("previewExpression")
+        edit.setFont(_monospace())
+        self.expression_edit = edit
+        layout.addWidget(edit)
+        if self._evaluate is not None:
+            self.values_label = _label("expressionValues")
+            layout.addWidget(self.values_label)
+            self._show_values(action.expression)
+        self.risk_list = QtWidgets.QListWidget()
+        self.risk_list.setObjectName("previewRisks")
+        layout.addWidget(self.risk_list, 1)
+        self._show_risks(action.risk)
+        edit.textChanged.connect(self._rescan.start)
+        layout.addStretch(1)
+
+    # -- risks ------------------------------------------------------------------------------
+
+    def _update_risks(self) -> None:
+        if self.code_edit is not None and isinstance(self._action, RunPython):
+            self._show_risks(self._action.with_code(self.code_edit.toPlainText()).risk)
+        elif self.expression_edit is not None and isinstance(self._action, SetExpression):
+            edited = self._action.with_expression(self.expression_edit.text().strip())
+            self._show_risks(edited.risk)
+            self._update_apply(edited)
+            self._show_values(edited.expression)
+
+    def _show_values(self, expression: str) -> None:
+        """The knob's value now and the expression's at the first and last frame."""
+        if self.values_label is None or self._evaluate is None:
+            return
+        self.values_label.setText("\n".join(self._evaluate(expression).lines()))
 
     # -- result -----------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ is reachable: the panel itself says how to start Ollama or where to add a key. T
 (/explain, /build...) work on an in-memory comp: the shipped example, or any .nk opened with
 ``--script`` or File > Open, drawn as a node graph beside the chat (select nodes there, double-
 click a group to go in), with Nuke-like undo, Save and a modified mark. A /build preview draws
-its proposed nodes in the graph before Apply.
+its proposed nodes in the graph before Apply, and so does an agent turn's approval card.
 """
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.files.changed.connect(self._redraw)
         controller.previewOpened.connect(self._preview_opened)
         controller.outcomeReady.connect(self._applied)
+        panel.agent.compChanged.connect(self._agent_changed)
+        panel.agent.cardShown.connect(self._card_shown)
         self._build_menus()
         self._update_title()
         self.resize(1500, 820)
@@ -154,6 +156,21 @@ class MainWindow(QtWidgets.QMainWindow):
     def _applied(self, _outcome: Any) -> None:
         self.graph.view.clear_proposal()
         self._comp_changed()
+
+    def _agent_changed(self) -> None:
+        """An agent turn applied or undid a write: redraw the comp."""
+        self.graph.view.clear_proposal()
+        self._comp_changed()
+        self.controller.check_steps()
+
+    def _card_shown(self, card: Any) -> None:
+        """Draw the nodes an approval card proposes as ghosts until it is decided."""
+        action = card.approval.proposal.action
+        if not isinstance(action, PasteNodes):
+            self.graph.view.clear_proposal()
+            return
+        self.graph.view.show_proposal(action.snippet, action.connect_to)
+        card.decided.connect(lambda _card: self.graph.view.clear_proposal())
 
     def _preview_opened(self, dialog: QtWidgets.QDialog) -> None:
         """Draw a proposed paste in the graph while its preview is open; Apply redraws the

@@ -5,7 +5,8 @@ the stream fills it, history. The panel is the view and controller: it shows wha
 session reports (the transcript, the status line, the error banner) and forwards what the
 artist does (Send, Stop or Esc, Retry, New chat, a past conversation). Every network call
 goes through the worker, and the session's events reach this thread through the Qt bridge,
-so Nuke's UI never waits on the network. One answer streams at a time.
+so Nuke's UI never waits on the network. One answer streams at a time. In Ask or Agent
+mode a prompt becomes an agent turn (:mod:`.agent_controller`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from nuke_ai_panel.settings import ChatRequest
 from nuke_ai_panel.worker import Worker, get_worker
 
 from . import status
+from .agent_controller import AgentController
 from .binding_guard import protect_none_refcount
 from .bridge import qt_dispatcher
 from .conversation_bar import ConversationBar
@@ -81,7 +83,9 @@ class ChatPanel(QtWidgets.QWidget):
         self.picker.start()
 
     def _build(self) -> None:
+        self.agent = AgentController(self)
         self.compact = build_panel(self)
+        self.agent.attach()
         self.settings_button.clicked.connect(self.open_settings)
         self.new_chat_button.clicked.connect(self.new_chat)
         self.errors.retryRequested.connect(self.retry)
@@ -193,8 +197,12 @@ class ChatPanel(QtWidgets.QWidget):
             return False
 
     def send_message(self, text: str) -> bool:
-        """Add a user turn and stream the answer (replacing the last one after Edit last)."""
+        """Add a user turn and stream the answer (replacing the last one after Edit last);
+        in Ask or Agent mode, an agent turn (an edited prompt is then sent as a new turn)."""
         target = None if self.streaming or not text.strip() else self._target()
+        if target is not None and self.agent.agent_mode:
+            self._replacing = False
+            return self._started(self.agent.send(text, target))
         return target is not None and self._started(
             self.session.send(text, target, replace_last=self._replacing))
 
@@ -287,8 +295,10 @@ class ChatPanel(QtWidgets.QWidget):
             self.set_status(status.done(answer.ttft, answer.tokens, answer.duration,
                                         turn.finish.finish_reason))
         elif turn.error is not None and turn.error.kind != CANCELLED:
-            self.set_status(status.failed(turn.error.kind))
-            self.show_error(turn.error.kind, turn.error.message, turn.error.hint, retry=True)
+            if not self.agent.explain_failure(turn):  # no tools: a notice, not a retry
+                self.set_status(status.failed(turn.error.kind))
+                self.show_error(turn.error.kind, turn.error.message, turn.error.hint,
+                                retry=True)
         else:
             self.set_status(status.stopped(answer.tokens or 0, answer.duration or 0.0))
         self._update_buttons()
@@ -323,6 +333,7 @@ class ChatPanel(QtWidgets.QWidget):
             return False
         self.errors.clear()
         self._replacing = False
+        self.agent.reset()
         self.transcript.set_messages(conv.messages)
         if conv.provider and self.set_provider(conv.provider) and conv.model:
             self.set_model(conv.model)
@@ -339,6 +350,7 @@ class ChatPanel(QtWidgets.QWidget):
 
     def _show_new_chat(self) -> None:
         self._replacing = False
+        self.agent.reset()
         self.transcript.clear_transcript()
         self.errors.clear()
         self.set_status("")
@@ -384,6 +396,7 @@ class ChatPanel(QtWidgets.QWidget):
     def _use_config(self, cfg: Config) -> None:
         self._config = cfg
         self.session.save_history = cfg.history_enabled
+        self.agent.use_config(cfg)
 
     def _remember_choice(self, provider_id: str, model: str) -> None:
         changes: Dict[str, Any] = {}

@@ -29,7 +29,7 @@ _FALLBACK = {
     "send": "SP_ArrowRight", "stop": "SP_MediaStop", "delete": "SP_TrashIcon",
     "export": "SP_DialogSaveButton", "new_chat": "SP_FileIcon",
     "edit": "SP_FileDialogContentsView", "details": "SP_MessageBoxInformation",
-    "close": "SP_TitleBarCloseButton", "resend": "SP_ArrowBack",
+    "close": "SP_TitleBarCloseButton", "resend": "SP_ArrowBack", "undo": "SP_ArrowBack",
 }
 _icons: Dict[str, QtGui.QIcon] = {}
 

@@ -1,8 +1,9 @@
 """The chat panel's widgets and how they are laid out, at 360 px as at 1600 px.
 
 Two toolbar rows (provider, model, Settings; preset, past conversations, New chat, Export,
-Delete), the notice and error bars, the transcript, the large-prompt check, the prompt box
-and the status row (status, Edit last, Stop, Send). Below :data:`.compact.NARROW_PX` the
+Delete), the notice and error bars, the transcript, the agent's approval cards, the
+large-prompt check, the prompt box and the status row (mode, status, Undo this turn, Edit
+last, Stop, Send). Below :data:`.compact.NARROW_PX` the
 buttons fold to icons (labels in their tooltips) and the combos shrink, through one
 :class:`.compact.CompactLayout`; the status line elides instead of widening the panel.
 ObjectNames are the contract of DESIGN section 8.
@@ -33,7 +34,7 @@ _BUTTONS = (
     ("edit_presets_button", "edit", False), ("new_chat_button", "new_chat", False),
     ("export_button", "export", False), ("delete_button", "delete", False),
     ("edit_last_button", "resend", False), ("stop_button", "stop", False),
-    ("send_button", "send", False),
+    ("send_button", "send", False), ("undo_turn_button", "undo", False),
 )
 # (combo attribute, characters when wide, when narrow, tooltip)
 _COMBOS = (
@@ -41,12 +42,14 @@ _COMBOS = (
     ("model_combo", 16, 7, "The model (pick one, or type its name)"),
     ("preset_combo", 12, 5, "System prompt preset"),
     ("history_combo", 18, 5, "Open a past conversation"),
+    ("mode_combo", 6, 4, "Chat, Ask (look only) or Agent (look and propose changes)"),
 )
 
 
 def build_panel(panel: Any) -> CompactLayout:
-    """Make the panel's own widgets (its picker and conversation bar exist already), lay
-    everything out and return the :class:`CompactLayout` that folds them."""
+    """Make the panel's own widgets (its picker, conversation bar and agent controller
+    exist already), lay everything out and return the :class:`CompactLayout` that folds
+    them."""
     panel.settings_button = push_button("settingsButton", "Settings",
                                         "Providers, keys, models and deadlines")
     panel.new_chat_button = push_button("newChatButton", "New chat",
@@ -66,6 +69,8 @@ def build_panel(panel: Any) -> CompactLayout:
         "Edit your last prompt and send it again (its answer is replaced)")
     panel.stop_button = push_button("stopButton", "Stop", "Stop the answer (Esc)")
     panel.send_button = push_button("sendButton", "Send", "Send (Enter)")
+    panel.mode_combo = panel.agent.mode_combo
+    panel.undo_turn_button = panel.agent.undo_button
 
     rows = ((panel.provider_combo, (panel.model_combo, 1), panel.refresh_models_button,
              panel.settings_button),
@@ -85,12 +90,15 @@ def build_panel(panel: Any) -> CompactLayout:
     layout.addWidget(panel.notices)
     layout.addWidget(panel.errors)
     layout.addWidget(panel.transcript, 1)
+    layout.addWidget(panel.agent.area)
     layout.addWidget(panel.large_prompt)
     layout.addWidget(panel.prompt)
     bottom = QtWidgets.QHBoxLayout()
     bottom.setSpacing(4)
+    bottom.addWidget(panel.mode_combo)
     bottom.addWidget(panel.status_label, 1)
-    for button in (panel.edit_last_button, panel.stop_button, panel.send_button):
+    for button in (panel.undo_turn_button, panel.edit_last_button, panel.stop_button,
+                   panel.send_button):
         bottom.addWidget(button)
     layout.addLayout(bottom)
     return _fold(panel)

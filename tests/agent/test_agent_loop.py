@@ -67,6 +67,15 @@ def test_two_calls_in_one_answer_run_in_order_and_go_back_with_their_ids(private
     assert (done.steps, done.applied, done.rejected, done.limit_reached) == (1, 0, 0, False)
 
 
+def test_the_full_result_of_each_call_can_be_read_back_by_its_id(private_worker, openai):
+    _, turn, events = run_agent(private_worker, openai, "openai", "agent-blur:output", small())
+    calls = events.of("tool_call")
+    first = turn.loop.output(calls[0].id)
+    assert first is not None and first.name == "list_nodes" and "Grade1" in first.content
+    assert turn.loop.output(calls[1].id).content.startswith("Created 1 node(s)")
+    assert turn.loop.output("no-such-call") is None
+
+
 @pytest.mark.parametrize("model,words", [
     ("agent-unknown-tool", ["There is no tool called 'make_coffee'", "The tools are:"]),
     ("agent-bad-json", ["Invalid arguments for list_nodes", "Nothing was run"]),

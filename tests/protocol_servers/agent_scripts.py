@@ -21,7 +21,10 @@ Scripts (``agent-NAME``, any ``:tag`` ignored):
   ``repair-stubborn``: the same invented knob twice;
 * ``write-TOOL``: one valid call of write tool TOOL on Read1 -> Grade1 -> Write1;
 * ``two-writes``: ``create_nodes`` (Blur1 after Grade1), then ``set_knobs`` Blur1.size 5;
-* ``read-big``: ``list_nodes`` with ``limit`` 500.
+* ``read-big``: ``list_nodes`` with ``limit`` 500;
+* ``comp-edits``: on the example comp (greenscreen_comp.nk), ``list_nodes {"class":
+  "Grade"}``, then three writes, one per answer: ``create_nodes`` (a Blur after Grade_fg),
+  ``set_knobs`` Grade_final.gamma 1.2, ``set_knobs`` Blur_bgDefocus.size 4; then text.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from typing import Any, Dict, List, Optional
 from .steps import Finish, Step, Text, ToolCallStep
 from .tool_history import results, tool_choice_none
 
-__all__ = ["PREFIX", "agent_steps", "BLUR_NK", "SUMMARY", "call_id", "WRITES"]
+__all__ = ["PREFIX", "agent_steps", "BLUR_NK", "SUMMARY", "call_id", "WRITES", "COMP_EDITS",
+           "COMP_DONE"]
 
 PREFIX = "agent-"
 BLUR_NK = "Blur {\n size 3\n}\n"
@@ -47,6 +51,14 @@ WRITES: Dict[str, Dict[str, Any]] = {
     "delete_nodes": {"names": ["Grade1"]},
     "run_python": {"code": "import nuke\nnuke.toNode('Grade1')['gamma'].setValue(3)\n"},
 }
+
+# The writes of ``comp-edits``, in order, and its last answer.
+COMP_EDITS = (
+    ("create_nodes", {"nk": BLUR_NK, "connect_to": "Grade_fg"}),
+    ("set_knobs", {"node": "Grade_final", "values": {"gamma": 1.2}}),
+    ("set_knobs", {"node": "Blur_bgDefocus", "values": {"size": 4}}),
+)
+COMP_DONE = "Done: three changes proposed."
 
 
 def call_id(family: str, protocol: str, n: int) -> str:
@@ -133,6 +145,14 @@ def agent_steps(protocol: str, family: str, name: str, body: Any) -> Optional[Li
         if n == 1:
             return _calls([call("set_knobs", {"node": "Blur1", "values": {"size": 5}})])
         return _answer("Blurred.")
+    if name == "comp-edits":
+        if n == 0:
+            return [Text("Looking at the grades first.")] + _calls(
+                [call("list_nodes", {"class": "Grade"})])
+        if n <= len(COMP_EDITS):
+            tool, arguments = COMP_EDITS[n - 1]
+            return _calls([call(tool, arguments)])
+        return _answer(COMP_DONE)
     if name == "read-big":
         return _calls([call("list_nodes", {"limit": 500})]) if n == 0 else _answer("Read.")
     return None
