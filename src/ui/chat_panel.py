@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from Qt import QtCore, QtGui, QtWidgets
 
@@ -26,9 +26,11 @@ from nuke_ai_panel.settings import ChatRequest
 from nuke_ai_panel.worker import Worker, get_worker
 
 from . import status
+from .attachments import install_attachments
 from .binding_guard import protect_none_refcount
 from .bridge import qt_dispatcher
 from .conversation_bar import ConversationBar
+from .look_command import LookCommand, is_look
 from .model_picker import ModelPicker
 from .panel_layout import build_panel
 from .settings_dialog import SettingsDialog
@@ -82,6 +84,8 @@ class ChatPanel(QtWidgets.QWidget):
 
     def _build(self) -> None:
         self.compact = build_panel(self)
+        self.attachments = install_attachments(self)  # attach, paste, drop, Viewer frame
+        self.look = LookCommand(self, self.attachments)
         self.settings_button.clicked.connect(self.open_settings)
         self.new_chat_button.clicked.connect(self.new_chat)
         self.errors.retryRequested.connect(self.retry)
@@ -180,6 +184,8 @@ class ChatPanel(QtWidgets.QWidget):
         """Run a /command; False (the text stays in the prompt box) when it did not run."""
         handler = self.command_handler
         name = text.split()[0]
+        if is_look(text):
+            return self.look.run(text)
         if handler is None:
             self.transcript.add_notice(f"Unknown command {name}: no commands are available "
                                        "here. Type without a leading / to ask the assistant.",
@@ -192,11 +198,13 @@ class ChatPanel(QtWidgets.QWidget):
             self.transcript.add_notice(f"{name} failed: {exc}", "error")
             return False
 
-    def send_message(self, text: str) -> bool:
-        """Add a user turn and stream the answer (replacing the last one after Edit last)."""
+    def send_message(self, text: str, images: Optional[List[Any]] = None) -> bool:
+        """Add a user turn and stream the answer (replacing the last one after Edit last),
+        with ``images`` (default: the attachment tray's)."""
         target = None if self.streaming or not text.strip() else self._target()
-        return target is not None and self._started(
-            self.session.send(text, target, replace_last=self._replacing))
+        return target is not None and self._started(self.attachments.send(
+            lambda chosen: self.session.send(text, target, replace_last=self._replacing,
+                                             images=chosen), images))
 
     def send_helper(self, prompt: HelperPrompt) -> bool:
         """A helper turn (``/explain``, ``/build``...) on the current provider and model."""
@@ -274,6 +282,8 @@ class ChatPanel(QtWidgets.QWidget):
             self.set_status(status.waiting(turn.model, getattr(event, "seconds", 0)))
         elif kind == "retrying":
             self.set_status(status.retrying(event.delay, event.reason))
+        elif kind == "notice":  # e.g. images withheld from a model that cannot see them
+            self.transcript.add_notice(event.message, "warning")
         elif kind == "delta":
             self.transcript.update_answer()
             now = time.monotonic()
