@@ -175,9 +175,9 @@ class AttachmentController(QtCore.QObject):
         panel.installEventFilter(self)
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(VIEWER_POLL_MS)
-        self._timer.timeout.connect(self.update_viewer_button)
+        self._timer.timeout.connect(self._poll)
         self._timer.start()
-        panel.destroyed.connect(self.jobs.close)
+        panel.destroyed.connect(self.jobs.closer())
         self.update_viewer_button()
 
     # -- state ---------------------------------------------------------------------------
@@ -191,6 +191,10 @@ class AttachmentController(QtCore.QObject):
         """Does the panel's host render Viewer frames (Nuke), as opposed to a script read
         from a file (the standalone app)?"""
         return hasattr(self.panel.host, "active_viewer")
+
+    def _poll(self) -> None:
+        if self.panel.isVisible():  # a hidden pane asks Nuke nothing
+            self.update_viewer_button()
 
     def update_viewer_button(self) -> None:
         """Enable "Viewer frame" only where a Viewer is open, with a tooltip saying why not."""
@@ -272,6 +276,7 @@ class AttachmentController(QtCore.QObject):
         attachment, image = result
         self._added(attachment, image)
         self.panel.set_status(f"attached {attachment.describe()}")
+        self.update_viewer_button()
 
     def _added(self, attachment: ImageAttachment, image: Any) -> None:
         self.pending.append(attachment)
@@ -323,6 +328,25 @@ class AttachmentController(QtCore.QObject):
         if turn is not None and self.pending:
             self.clear()
         return turn
+
+    def restore_last(self, messages: Sequence[Any]) -> int:
+        """Edit last: the last user message's images back in the (empty) tray, so sending
+        it again loses none; returns how many. Stored ones are read back from history (at
+        most 1024 px each: bounded); one that is gone is told in the notice bar."""
+        last = next((m for m in reversed(messages) if m.role == "user"), None)
+        if last is None or self.pending or not last.images:
+            return 0
+        from nuke_ai_panel.images import ImageStore, is_image_ref
+        count = 0
+        for image in last.images:
+            try:
+                attachment = ImageStore().load(image) if is_image_ref(image) else image
+            except (ImageError, ValueError) as exc:
+                self._tell(str(exc))
+                continue
+            self._added(attachment, thumbnail(attachment.data, TRAY_PX))
+            count += 1
+        return count
 
     # -- paste (the prompt box asks) and drop (on the panel) -------------------------------
 

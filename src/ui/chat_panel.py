@@ -222,6 +222,7 @@ class ChatPanel(QtWidgets.QWidget):
             return False
         self.prompt.remember(self.prompt.toPlainText())
         self.prefill(last)
+        self.attachments.restore_last(self.conversation.messages)
         self._replacing = True
         self.set_status(status.EDITING)
         return True

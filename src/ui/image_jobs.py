@@ -9,7 +9,8 @@ worker's results back. After :meth:`ImageJobs.close` nothing more is delivered.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Optional
+from functools import partial
+from typing import Any, Callable, Dict, Optional
 
 from Qt import QtCore
 
@@ -28,25 +29,27 @@ class ImageJobs(QtCore.QObject):
 
     def __init__(self, parent: Optional[QtCore.QObject] = None) -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="panel-images")
+        # plain Python state, so ``closer()`` works after the Qt side is gone
+        self._state: Dict[str, Any] = {
+            "pool": ThreadPoolExecutor(max_workers=1, thread_name_prefix="panel-images"),
+            "closed": False}
         self._done.connect(self._deliver, QtCore.Qt.QueuedConnection)
-        self._closed = False
         self.pending = 0
 
     def submit(self, job: Callable[[], Any], on_done: Done) -> bool:
         """Run ``job()`` on the image thread and call ``on_done`` on the main thread;
         False (nothing runs) after :meth:`close`."""
-        if self._closed:
+        if self._state["closed"]:
             return False
         self.pending += 1
-        future = self._pool.submit(job)
+        future = self._state["pool"].submit(job)
         future.add_done_callback(lambda f: _emit_if_alive(self._done, (f, on_done)))
         return True
 
     def _deliver(self, item: Any) -> None:
         future, on_done = item
         self.pending -= 1
-        if self._closed:
+        if self._state["closed"]:
             return
         error = _error_of(future)
         on_done(None if error is not None else future.result(), error)
@@ -54,8 +57,16 @@ class ImageJobs(QtCore.QObject):
     def close(self) -> None:
         """Deliver nothing more; jobs not started are dropped, a running one finishes on
         its own."""
-        self._closed = True
-        self._pool.shutdown(wait=False)
+        _close(self._state)
+
+    def closer(self) -> Callable[..., None]:
+        """:meth:`close` as a callable holding no Qt object, for a ``destroyed`` signal."""
+        return partial(_close, self._state)
+
+
+def _close(state: Dict[str, Any], *_args: Any) -> None:
+    state["closed"] = True
+    state["pool"].shutdown(wait=False)
 
 
 def _error_of(future: Future) -> Optional[BaseException]:

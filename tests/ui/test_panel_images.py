@@ -356,3 +356,21 @@ def test_viewer_button_is_disabled_in_the_standalone_app(make_panel, servers):
     assert not panel.attachments.attach_viewer_frame()
     assert NO_RENDER_TIP in panel.notices.lines
     assert user_home().exists()
+
+
+def test_edit_last_puts_the_images_back_and_the_resend_carries_them(panel_on, servers, qtbot,
+                                                                     tmp_path):
+    panel = panel_on("openai", "vision-edit")
+    panel.attachments.attach_files([str(png_file(tmp_path / "again.png"))])
+    wait_attached(panel, qtbot)
+    send(panel, qtbot, "First try")
+    assert panel.attachments.tray.count() == 0
+    assert panel.edit_last()
+    assert panel.attachments.tray.count() == 1
+    assert panel.attachments.pending[0].label == "again.png"
+    panel.prompt.setPlainText("Second try")
+    assert panel.send()
+    qtbot.waitUntil(lambda: not panel.streaming, timeout=WAIT_MS)
+    first, second = chat_bodies(servers["openai"], "vision-edit")
+    assert len(images_in("openai", second)) == 1 and "First try" not in text_of("openai", second)
+    assert [m.text for m in panel.conversation.messages] == ["Second try", "Echo: Second try"]
