@@ -44,6 +44,9 @@ class ProviderSettings:
     deadlines: Deadlines = field(default_factory=Deadlines)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     extra_headers: Dict[str, str] = field(default_factory=dict)
+    # False when the studio file keeps images from this provider (``image_providers``):
+    # the request is then built without them (session.request.build_request).
+    images_allowed: bool = True
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "none"

@@ -1,5 +1,5 @@
 """Parse the helpers' slash commands (``/explain``, ``/build``, ``/fix``, ``/script``,
-``/expr``, ``/help``) typed into the chat prompt or sent by a menu item.
+``/expr``, ``/look``, ``/help``) typed into the chat prompt or sent by a menu item.
 
 Parsing is pure text work: whether a node or knob exists is checked later, against the
 host, when the request is built. A command that cannot be understood raises
@@ -25,7 +25,8 @@ __all__ = [
 ]
 
 EXPLAIN, BUILD, FIX, SCRIPT, EXPR, HELP = "explain", "build", "fix", "script", "expr", "help"
-COMMANDS: Tuple[str, ...] = (EXPLAIN, BUILD, FIX, SCRIPT, EXPR, HELP)
+LOOK = "look"  # run by the panel's image side (src/ui/look_command.py), not a helper request
+COMMANDS: Tuple[str, ...] = (EXPLAIN, BUILD, FIX, SCRIPT, EXPR, LOOK, HELP)
 
 USAGE: Dict[str, str] = {
     EXPLAIN: "/explain [QUESTION]  explain the selected nodes (or the whole script)",
@@ -33,11 +34,13 @@ USAGE: Dict[str, str] = {
     FIX: "/fix [NOTE]  find out why nodes are in error and propose a fix",
     SCRIPT: "/script TASK  write Python for Nuke that does the task",
     EXPR: "/expr [NODE.]KNOB DESCRIPTION  write an expression for a knob",
+    LOOK: "/look [QUESTION]  show the model the Viewer frame (or the attached image), its "
+          "pixel values and the nodes upstream",
     HELP: "/help  list these commands",
 }
 
 _ALIASES = {"explain": EXPLAIN, "build": BUILD, "fix": FIX, "script": SCRIPT, "python": SCRIPT,
-            "py": SCRIPT, "expr": EXPR, "expression": EXPR, "help": HELP, "?": HELP}
+            "py": SCRIPT, "expr": EXPR, "expression": EXPR, "look": LOOK, "help": HELP, "?": HELP}
 
 
 class CommandError(ValueError):

@@ -132,6 +132,8 @@ def build_request(command: Command, host: Host, budget: int = DEFAULT_BUDGET) ->
     command cannot apply to this script (``/expr`` on a node that does not exist)."""
     if command.name == HELP:
         raise CommandError("/help needs no request")
+    if command.name not in (EXPLAIN, BUILD, SCRIPT, FIX, EXPR):
+        raise CommandError(f"/{command.name} runs in the chat panel, not as a helper request")
     builder = {EXPLAIN: _explain, BUILD: _build, SCRIPT: _script, FIX: _fix, EXPR: _expr}
     return builder[command.name](command, host, budget)
 

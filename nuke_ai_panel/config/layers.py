@@ -119,9 +119,10 @@ def load_config(user_path: Optional[Path] = None, studio_path: Optional[Path] = 
     studio: Dict[str, Any] = {}
     locks: Tuple[str, ...] = ()
     allowed: Optional[Tuple[str, ...]] = None
+    image_providers: Optional[Tuple[str, ...]] = None
     note = ""
     if studio_path is not None:
-        studio, locks, allowed, note = load_studio(Path(studio_path), warnings)
+        studio, locks, allowed, note, image_providers = load_studio(Path(studio_path), warnings)
 
     data, warning = read_json_file(user_path)
     if warning:
@@ -129,7 +130,7 @@ def load_config(user_path: Optional[Path] = None, studio_path: Optional[Path] = 
     user = flatten_settings(data or {}, user_path.name, warnings, skip_keys=("version",))
 
     cfg = Config(builtin, studio, user, {}, locks, allowed, note, warnings, user_path,
-                 Path(studio_path) if studio_path else None)
+                 Path(studio_path) if studio_path else None, image_providers=image_providers)
     cfg._env = env_layer(cfg, environ)
     check_selected_prompt(cfg)
     for line in cfg.warnings:
@@ -145,17 +146,23 @@ def save_config(cfg: Config, path: Optional[Path] = None) -> Path:
 
 
 def load_studio(path: Path, warnings: List[str]
-                 ) -> Tuple[Dict[str, Any], Tuple[str, ...], Optional[Tuple[str, ...]], str]:
+                ) -> Tuple[Dict[str, Any], Tuple[str, ...], Optional[Tuple[str, ...]], str,
+                           Optional[Tuple[str, ...]]]:
+    """``(defaults, locks, allowed providers, lock note, image providers)`` from the studio
+    file; None for a list it does not give. A file that cannot be read locks code execution
+    off and lets images go nowhere, so a broken share never loosens the studio's rules."""
     label = f"Studio config {path}"
     data, warning = read_json_file(path, set_aside=False)
     if data is None:
         warnings.append(warning or f"{label} was not found.")
-        warnings.append("Code execution is turned off until the studio config can be read.")
+        warnings.append("Code execution is turned off, and no image is sent, until the "
+                        "studio config can be read.")
         return {"allow_code_execution": False}, ("allow_code_execution",), None, (
-            "Locked because the studio configuration could not be read.")
+            "Locked because the studio configuration could not be read."), ()
     studio: Dict[str, Any] = {}
     locks: List[str] = []
     allowed: Optional[Tuple[str, ...]] = None
+    image_providers: Optional[Tuple[str, ...]] = None
     note = ""
     for key, value in data.items():
         if key == "version":
@@ -169,6 +176,8 @@ def load_studio(path: Path, warnings: List[str]
             locks = _studio_locks(value, label, warnings)
         elif key == "allowed_providers":
             allowed = _studio_allowed(value, label, warnings)
+        elif key == "image_providers":
+            image_providers = _studio_image_providers(value, label, warnings)
         elif key == "lock_note":
             if isinstance(value, str):
                 note = value.strip()
@@ -176,7 +185,25 @@ def load_studio(path: Path, warnings: List[str]
                 warnings.append(f"{label}: 'lock_note' must be text; it was ignored.")
         else:
             warnings.append(f"{label}: unknown key {key!r} was ignored.")
-    return studio, tuple(locks), allowed, note
+    return studio, tuple(locks), allowed, note, image_providers
+
+
+def _studio_image_providers(value: Any, label: str, warnings: List[str]
+                            ) -> Optional[Tuple[str, ...]]:
+    """``image_providers``: the providers images may be sent to (``[]``: none at all).
+    A value that is not a list keeps images from every provider, the safe reading."""
+    if not isinstance(value, list):
+        warnings.append(f"{label}: 'image_providers' must be a list of provider ids; no "
+                        "image is sent until it is one.")
+        return ()
+    out = []
+    for pid in value:
+        if pid in PROVIDERS:
+            out.append(pid)
+        else:
+            warnings.append(f"{label}: image provider {pid!r} is not a known provider "
+                            f"(known: {', '.join(PROVIDER_IDS)}); ignored.")
+    return tuple(out)
 
 
 def _studio_locks(value: Any, label: str, warnings: List[str]) -> List[str]:

@@ -40,6 +40,7 @@ class Config:
         warnings: Optional[List[str]] = None,
         user_path: Optional[Path] = None,
         studio_path: Optional[Path] = None,
+        image_providers: Optional[Tuple[str, ...]] = None,
     ) -> None:
         self._builtin = builtin
         self._studio = studio
@@ -47,6 +48,7 @@ class Config:
         self._env = env
         self._locks = locks
         self._allowed = allowed_providers
+        self._image_providers = image_providers
         self.lock_note = lock_note or (DEFAULT_LOCK_NOTE if locks or allowed_providers else "")
         self.warnings: List[str] = list(warnings or [])
         self.user_path = user_path
@@ -89,6 +91,12 @@ class Config:
 
     def is_allowed(self, provider_id: str) -> bool:
         return provider_id in PROVIDERS and (self._allowed is None or provider_id in self._allowed)
+
+    def images_allowed(self, provider_id: str) -> bool:
+        """May images go to this provider? The studio file's ``image_providers`` decides;
+        without it, every provider the studio allows (DESIGN section 13)."""
+        return self.is_allowed(provider_id) and (
+            self._image_providers is None or provider_id in self._image_providers)
 
     @property
     def allowed_providers(self) -> Tuple[str, ...]:
@@ -257,6 +265,7 @@ class Config:
             model=pick("model"),
             deadlines=deadlines,
             retry=RetryPolicy(max_retries=pick("max_retries")),
+            images_allowed=self.images_allowed(provider_id),
         )
 
     def _check_override(self, path: str, field: str, value: Any, current: ProviderConfig) -> Any:

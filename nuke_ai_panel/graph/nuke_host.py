@@ -433,6 +433,16 @@ class NukeHost:
 
         return self._call(render_viewer_frame, self.nuke, self._clear_selection, frame, pixels)
 
+    def active_viewer(self) -> Optional[str]:
+        """The active Viewer node's full name, or None when no Viewer is open (a cheap
+        check for "Attach Viewer frame"; ``nuke.activeViewer()``, Nuke's Python API)."""
+        return self._call(self._active_viewer)
+
+    def _active_viewer(self) -> Optional[str]:
+        window = self.nuke.activeViewer()
+        node = window.node() if window is not None else None
+        return None if node is None else str(node.fullName())
+
     def run_python(self, code: str) -> RunResult:
         return self._call(self._run_python, code)
 

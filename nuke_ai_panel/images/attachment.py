@@ -59,6 +59,7 @@ SMALL_PNG_BYTES = 200_000
 GRAPHIC_COLOURS = 256
 MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
+EXR_MAGIC = b"v/1\x01"  # OpenEXR's magic number, 20000630 little-endian
 
 
 def load_pillow() -> Tuple[Any, Any]:
@@ -212,6 +213,12 @@ def _decode(data: bytes, label: str, max_side: int) -> Tuple[Any, Tuple[int, int
                              "Attach a smaller version (a crop or a proxy).") from exc
         except Exception as exc:  # UnidentifiedImageError and plugins' own errors
             if isinstance(exc, getattr(Image, "UnidentifiedImageError", ())):
+                if data[:4] == EXR_MAGIC:
+                    raise ImageError(
+                        NOT_AN_IMAGE, f"{label} is an OpenEXR file, which Pillow cannot read.",
+                        "Inside Nuke use Attach Viewer frame (it renders the frame and adds "
+                        "the float values as a pixel probe); elsewhere export a PNG, JPEG or "
+                        "TIFF of it.") from exc
                 raise ImageError(NOT_AN_IMAGE, f"{label} is not an image Pillow can read.",
                                  "Attach a PNG, JPEG, WebP, TIFF, BMP or GIF file.") from exc
             raise ImageError(IMAGE_CORRUPT, f"{label} could not be read: {exc}",

@@ -34,7 +34,7 @@ from .. import history
 from ..history import Conversation, HistoryMessage
 from ..settings import ChatRequest
 from .dispatch import Channel, Dispatcher, Listeners, direct_dispatcher
-from .request import HelperPrompt, Target, build_request
+from .request import HelperPrompt, Target, build_request, images_refused
 from .turn import JobEnded, Turn
 
 __all__ = ["ChatSession"]
@@ -213,6 +213,7 @@ class ChatSession:
         conv = self._conversation
         conv.provider, conv.model = target.provider, target.model
         conv.system_prompt = target.system_prompt
+        refused = images_refused(conv.messages, target, helper)
         try:
             request = build_request(conv.messages, target, helper, system)
         except ValueError:  # ImageError: the images cannot fit; nothing was sent
@@ -221,7 +222,9 @@ class ChatSession:
             raise
         self.last_request = request
         if registry is not None or request.images:
-            return self._start_loop(target, user, request, registry, approver, max_steps)
+            turn = self._start_loop(target, user, request, registry, approver, max_steps)
+            self._tell(turn, refused)
+            return turn
         answer = HistoryMessage("assistant", "", model=target.model)
         conv.messages.append(answer)
         turn = Turn(answer, request, target.provider, user=user, helper=helper)
@@ -230,6 +233,7 @@ class ChatSession:
         closer.channel = channel
         self._turn = turn
         self.on_turn_started(turn)
+        self._tell(turn, refused)
 
         def sink(event: Any) -> None:
             turn.count(event)
@@ -242,6 +246,12 @@ class ChatSession:
             raise
         turn.handle.add_done_callback(lambda handle: channel.post(JobEnded(handle)))
         return turn
+
+    def _tell(self, turn: Turn, message: str) -> None:
+        """A ``notice`` event for the turn just started (images the studio keeps back)."""
+        if message:
+            from ..events import NoticeEvent
+            self.on_event(turn, NoticeEvent("images_not_allowed", message))
 
     def _start_loop(self, target: Target, user: Optional[HistoryMessage], request: ChatRequest,
                     registry: Any, approver: Any, max_steps: int) -> Turn:

@@ -17,7 +17,7 @@ from ..settings import ChatRequest, Message, ProviderSettings
 
 log = get_logger(__name__)
 
-__all__ = ["HelperPrompt", "Target", "build_request", "request_messages"]
+__all__ = ["HelperPrompt", "Target", "build_request", "images_refused", "request_messages"]
 
 
 @dataclass(frozen=True)
@@ -103,17 +103,37 @@ def build_request(history: Sequence[HistoryMessage], target: Target,
     prompt (or ``system``), or, for a helper turn, the helper's own messages and system
     prompt. Its images are fitted to the per-request size cap
     (:func:`~nuke_ai_panel.images.fit_to_cap`): ImageError ``images_over_cap`` when they
-    cannot fit, before anything is sent."""
+    cannot fit, before anything is sent. When the studio file keeps images from the
+    target's provider (``settings.images_allowed`` False) the request carries none: this is
+    the one place that decides it, for every front end (see :func:`images_refused`)."""
     if helper is not None:
         messages, prompt = list(helper.messages()), helper.system
     else:
         messages, prompt = request_messages(history), target.system_prompt or None
     if system is not None:
         prompt = system
+    if any(m.images for m in messages) and not target.settings.images_allowed:
+        messages = [Message(m.role, m.content, (), m.tool_calls, m.tool_results)
+                    for m in messages]
     if any(m.images for m in messages):
         messages = _fitted(messages)
     return ChatRequest(model=target.model, messages=messages, system=prompt,
                        temperature=target.temperature, max_tokens=target.max_tokens)
+
+
+def images_refused(history: Sequence[HistoryMessage], target: Target,
+                   helper: Optional[HelperPrompt] = None) -> str:
+    """The artist's one-line reason when the conversation has images that the studio file
+    keeps from ``target``'s provider (they are left out of the request), else ""."""
+    if target.settings.images_allowed:
+        return ""
+    messages = list(helper.messages()) if helper is not None else request_messages(history)
+    images = [image for m in messages for image in m.images]
+    if not images:
+        return ""
+    labels = ", ".join(str(getattr(i, "label", "image")) for i in images)
+    return (f"The studio configuration does not allow images to be sent to "
+            f"{target.provider} (image_providers), so the text went without them: {labels}.")
 
 
 def _fitted(messages: List[Message]) -> List[Message]:

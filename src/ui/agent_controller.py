@@ -18,7 +18,7 @@ the loop and tool threads never touch a widget. What it shows:
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 from Qt import QtCore
 
@@ -105,9 +105,10 @@ class AgentController(QtCore.QObject):
 
     # -- sending ------------------------------------------------------------------------------
 
-    def send(self, text: str, target: Target) -> Optional[Turn]:
-        """An agent turn in the current mode on the panel's host; None (with a notice) when
-        there is no comp to work on or the options are invalid."""
+    def send(self, text: str, target: Target, images: Sequence[Any] = ()) -> Optional[Turn]:
+        """An agent turn in the current mode on the panel's host, with ``images`` (image
+        attachments); None (with a notice) when there is no comp to work on or the options
+        are invalid."""
         host = self.panel.host
         if host is None:
             self.panel.transcript.add_notice(
@@ -118,7 +119,8 @@ class AgentController(QtCore.QObject):
         except (SettingError, ValueError) as exc:
             self.panel.notices.add(f"Agent settings are not usable: {exc}")
             return None
-        return self.panel.session.send_agent(text, target, host, self.approver, options)
+        return self.panel.session.send_agent(text, target, host, self.approver, options,
+                                             images=images)
 
     @property
     def agent_mode(self) -> bool:

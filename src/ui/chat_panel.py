@@ -14,12 +14,12 @@ from __future__ import annotations
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from Qt import QtCore, QtGui, QtWidgets
 
 from nuke_ai_panel import history
-from nuke_ai_panel.config import Config, SettingError, load_config, save_config
+from nuke_ai_panel.config import Config
 from nuke_ai_panel.errors import CANCELLED
 from nuke_ai_panel.logs import get_logger
 from nuke_ai_panel.session import ChatSession, HelperPrompt, Target, Turn
@@ -28,12 +28,14 @@ from nuke_ai_panel.worker import Worker, get_worker
 
 from . import status
 from .agent_controller import AgentController
+from .attachments import install_attachments
 from .binding_guard import protect_none_refcount
 from .bridge import qt_dispatcher
 from .conversation_bar import ConversationBar
+from .look_command import LookCommand, is_look
 from .model_picker import ModelPicker
+from .panel_config import PanelConfig
 from .panel_layout import build_panel
-from .settings_dialog import SettingsDialog
 
 log = get_logger("ui")
 
@@ -58,11 +60,12 @@ class ChatPanel(QtWidgets.QWidget):
         self.host = host
         self.command_handler = command_handler
         self._worker = worker or get_worker()
-        self._config: Config = load_config()
+        self.settings = PanelConfig(self, self._worker)
         self._provider_banner = False
         self._replacing = False
         self._last_status = 0.0
-        self.session = ChatSession(self._worker, qt_dispatcher, self._config.history_enabled)
+        self.session = ChatSession(self._worker, qt_dispatcher,
+                                   self.settings.config.history_enabled)
         self.session.on_turn_started.add(self._on_turn_started)
         self.session.on_event.add(self._on_event)
         self.session.on_turn_ended.add(self._on_turn_ended)
@@ -74,7 +77,7 @@ class ChatPanel(QtWidgets.QWidget):
         self.preset_combo, self.history_combo = self.bar.preset_combo, self.bar.history_combo
         self._build()
         self.destroyed.connect(partial(_on_destroyed, self.session, self.picker.jobs))
-        for warning in self._config.warnings:
+        for warning in self.config.warnings:
             self.notices.add(warning)
         self.picker.fill_providers()
         self.bar.fill_presets()
@@ -86,6 +89,8 @@ class ChatPanel(QtWidgets.QWidget):
         self.agent = AgentController(self)
         self.compact = build_panel(self)
         self.agent.attach()
+        self.attachments = install_attachments(self)  # attach, paste, drop, Viewer frame
+        self.look = LookCommand(self, self.attachments)
         self.settings_button.clicked.connect(self.open_settings)
         self.new_chat_button.clicked.connect(self.new_chat)
         self.errors.retryRequested.connect(self.retry)
@@ -109,7 +114,7 @@ class ChatPanel(QtWidgets.QWidget):
 
     @property
     def config(self) -> Config:
-        return self._config
+        return self.settings.config
 
     @property
     def streaming(self) -> bool:
@@ -184,6 +189,8 @@ class ChatPanel(QtWidgets.QWidget):
         """Run a /command; False (the text stays in the prompt box) when it did not run."""
         handler = self.command_handler
         name = text.split()[0]
+        if is_look(text):
+            return self.look.run(text)
         if handler is None:
             self.transcript.add_notice(f"Unknown command {name}: no commands are available "
                                        "here. Type without a leading / to ask the assistant.",
@@ -196,15 +203,20 @@ class ChatPanel(QtWidgets.QWidget):
             self.transcript.add_notice(f"{name} failed: {exc}", "error")
             return False
 
-    def send_message(self, text: str) -> bool:
-        """Add a user turn and stream the answer (replacing the last one after Edit last);
-        in Ask or Agent mode, an agent turn (an edited prompt is then sent as a new turn)."""
+    def send_message(self, text: str, images: Optional[List[Any]] = None) -> bool:
+        """Add a user turn and stream the answer (replacing the last one after Edit last),
+        with ``images`` (default: the attachment tray's); in Ask or Agent mode an agent turn
+        (an edited prompt is then sent as a new turn)."""
         target = None if self.streaming or not text.strip() else self._target()
-        if target is not None and self.agent.agent_mode:
+        if target is None:
+            return False
+        if self.agent.agent_mode:
             self._replacing = False
-            return self._started(self.agent.send(text, target))
-        return target is not None and self._started(
-            self.session.send(text, target, replace_last=self._replacing))
+            return self._started(self.attachments.send(
+                lambda chosen: self.agent.send(text, target, chosen), images))
+        return self._started(self.attachments.send(
+            lambda chosen: self.session.send(text, target, replace_last=self._replacing,
+                                             images=chosen), images))
 
     def send_helper(self, prompt: HelperPrompt) -> bool:
         """A helper turn (``/explain``, ``/build``...) on the current provider and model."""
@@ -222,6 +234,7 @@ class ChatPanel(QtWidgets.QWidget):
             return False
         self.prompt.remember(self.prompt.toPlainText())
         self.prefill(last)
+        self.attachments.restore_last(self.conversation.messages)
         self._replacing = True
         self.set_status(status.EDITING)
         return True
@@ -258,7 +271,7 @@ class ChatPanel(QtWidgets.QWidget):
         if turn is None:
             return False
         self._replacing = False
-        self._remember_choice(turn.provider, turn.model)
+        self.settings.remember_choice(turn.provider, turn.model)
         return True
 
     # -- what the session reports (main thread) -------------------------------------------------
@@ -282,6 +295,8 @@ class ChatPanel(QtWidgets.QWidget):
             self.set_status(status.waiting(turn.model, getattr(event, "seconds", 0)))
         elif kind == "retrying":
             self.set_status(status.retrying(event.delay, event.reason))
+        elif kind == "notice":  # e.g. images withheld from a model that cannot see them
+            self.transcript.add_notice(event.message, "warning")
         elif kind == "delta":
             self.transcript.update_answer()
             now = time.monotonic()
@@ -381,57 +396,16 @@ class ChatPanel(QtWidgets.QWidget):
     # -- config and settings --------------------------------------------------------------------
 
     def update_config(self, values: Dict[str, Any]) -> bool:
-        """Apply ``values`` to a freshly read config and save it, so nothing newer is lost."""
-        cfg = load_config()
-        try:
-            for path, value in values.items():
-                cfg.set(path, value)
-            save_config(cfg)
-        except (SettingError, OSError) as exc:
-            self.notices.add(f"Could not save the setting: {exc}")
-            return False
-        self._use_config(cfg)
-        return True
-
-    def _use_config(self, cfg: Config) -> None:
-        self._config = cfg
-        self.session.save_history = cfg.history_enabled
-        self.agent.use_config(cfg)
-
-    def _remember_choice(self, provider_id: str, model: str) -> None:
-        changes: Dict[str, Any] = {}
-        if self._config.get("default_provider") != provider_id and \
-                not self._config.is_locked("default_provider"):
-            changes["default_provider"] = provider_id
-        path = f"providers.{provider_id}.model"
-        if self._config.get(path) != model and not self._config.is_locked(path):
-            changes[path] = model
-        if changes:
-            self.update_config(changes)
+        """Save ``values`` ({dotted path: value}) to config (:meth:`PanelConfig.update`)."""
+        return self.settings.update(values)
 
     def open_settings(self) -> Optional[QtWidgets.QDialog]:
         """Open the settings dialog (non-blocking); config is read again when it closes."""
-        try:
-            dialog = SettingsDialog(self, worker=self._worker)
-        except Exception as exc:
-            log.exception("the settings dialog failed to open")
-            self.notices.add(f"The settings dialog failed to open: {exc}")
-            return None
-        dialog.settingsSaved.connect(self.reload_config)
-        dialog.finished.connect(lambda _result: self.reload_config())
-        dialog.open()
-        return dialog
+        return self.settings.open_settings()
 
     def reload_config(self) -> None:
         """Read config again (after Settings): providers, presets, and model lists afresh."""
-        self._use_config(load_config())
-        for warning in self._config.warnings:
-            self.notices.add(warning)
-        self.picker.models.clear()
-        self.picker.cancel()
-        self.picker.fill_providers()
-        self.bar.fill_presets()
-        self.picker.provider_changed()
+        self.settings.reload()
 
     # -- keys and shutdown ----------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """The prompt box: Enter sends, Shift+Enter starts a new line, Esc asks to stop, and Up / Down
-browse the prompts sent before, like a shell.
+browse the prompts sent before, like a shell. A pasted or dropped image goes to the
+attachment tray (``image_sink``), not into the text.
 
 Up recalls an older prompt only when the caret is on the first line (Down: the last line),
 so moving through a multi-line prompt works as usual; the prompt being typed is kept as the
@@ -81,6 +82,20 @@ class PromptEdit(QtWidgets.QPlainTextEdit):
                                 "Up recalls, Esc stops; /help for commands)")
         self.setToolTip("Enter sends, Shift+Enter adds a line; Up and Down recall earlier "
                         "prompts; /help lists the commands.")
+        # Takes pasted and dropped images (``accepts(mime)``, ``take_mime(mime)``): the
+        # panel's AttachmentController (src/ui/attachments.py); None: text only.
+        self.image_sink: Any = None
+
+    def canInsertFromMimeData(self, source: Any) -> bool:  # noqa: N802 - Qt's name
+        sink = self.image_sink
+        return (sink is not None and sink.accepts(source)) or \
+            super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: Any) -> None:  # noqa: N802 - Qt's name
+        sink = self.image_sink
+        if sink is not None and sink.accepts(source) and sink.take_mime(source):
+            return
+        super().insertFromMimeData(source)
 
     def keyPressEvent(self, event: Any) -> None:
         key = event.key()

@@ -25,6 +25,7 @@ from .entries import (Block, BodyPart, CodePart, Entry, Notice, footer_html, hea
                       notice_html, reasoning_html, render_body, user_html, warm_up)
 from .live_answer import DRAFT_CHARS, LiveAnswer
 from .theme import DIM
+from .thumbnails import images_html
 
 __all__ = ["DIM", "DRAFT_CHARS", "Block", "Notice", "TranscriptView"]
 
@@ -240,7 +241,8 @@ class TranscriptView(QtWidgets.QTextBrowser):
             placed.start = self.blocks.insert_html(notice_or_block_html(entry), before)
             return
         if entry.role == "user":
-            placed.start = self.blocks.insert_html(user_html(entry), before)
+            pictures = images_html(self.document(), entry.images) if entry.images else ""
+            placed.start = self.blocks.insert_html(user_html(entry) + pictures, before)
             placed.drawn_text = entry.text
             return
         placed.start = self.blocks.insert_html(header_html(entry), before)

@@ -264,3 +264,12 @@ def test_undo_disabled_records_nothing(fake_nuke):
     assert fake.host.undo_names() == names
     node = fake.nodes.Blur()
     assert fake.host.undo_names() == names + ["Create Blur"]
+
+
+def test_active_viewer_names_the_open_viewer_or_none(fake_nuke):
+    fake, _ = fake_nuke
+    host = NukeHost()
+    assert host.active_viewer() == "Viewer1"  # on the main thread: a direct call
+    assert fake.run_in_worker(host.active_viewer) == "Viewer1"  # marshalled
+    fake.close_viewers()
+    assert host.active_viewer() is None

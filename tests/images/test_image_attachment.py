@@ -228,3 +228,13 @@ def test_the_core_imports_and_reads_history_without_pillow(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_an_openexr_file_is_named_as_such_with_what_to_do(tmp_path):
+    path = tmp_path / "beauty.exr"
+    path.write_bytes(b"v/1\x01" + b"\x02\x00\x00\x00" + b"channels\x00chlist\x00" + b"\x00" * 32)
+    with pytest.raises(ImageError) as err:
+        ImageAttachment.from_path(str(path))
+    assert err.value.kind == E.NOT_AN_IMAGE
+    assert err.value.message == "beauty.exr is an OpenEXR file, which Pillow cannot read."
+    assert "Attach Viewer frame" in err.value.hint and "PNG, JPEG or TIFF" in err.value.hint
