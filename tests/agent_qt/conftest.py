@@ -27,7 +27,7 @@ EXAMPLE = TESTS.parent / "nuke_ai_panel" / "graph" / "examples" / "greenscreen_c
 WAIT_MS = 15_000
 MODELS = ["agent-comp-edits", "agent-comp-edits:all", "agent-comp-edits:ask",
           "agent-comp-edits:stop", "agent-comp-edits:nuke", "agent-comp-edits:py", "no-tools-q",
-          "http-400-tools", "echo"]
+          "http-400-tools", "echo", "agent-comp-edits:image"]
 
 
 def write_config(base_url: str, agent: Optional[Dict[str, Any]] = None, **app: Any) -> Path:

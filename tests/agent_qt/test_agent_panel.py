@@ -303,3 +303,25 @@ def test_a_new_chat_takes_the_last_turns_cards_and_undo_away(make_panel, qtbot):
     assert not panel.undo_turn_button.isEnabled() and not panel.agent.area.cards
     assert len(host.undo_names()) == 3  # nothing was undone by it
     assert EXAMPLE.exists()
+
+
+def test_an_agent_turn_sends_the_trays_image_with_the_task(make_panel, qtbot, agent_server,
+                                                         tmp_path):
+    """The attachment tray feeds agent turns too: the first model call carries the image
+    in Ollama's own form, and the tray empties once the turn has started."""
+    from PIL import Image
+
+    path = tmp_path / "plate.png"
+    Image.new("RGB", (40, 20), (10, 200, 10)).save(str(path), "PNG")
+    panel = make_panel("agent-comp-edits:image", mode="ask")
+    assert panel.attachments.attach_files([str(path)]) == 1
+    qtbot.waitUntil(lambda: panel.attachments.tray.count() == 1
+                    and not panel.attachments.busy, timeout=WAIT_MS)
+    send(panel, "What is green here?")
+    wait_end(panel, qtbot)
+    chats = [r.json_body for r in agent_server.requests if r.path == "/api/chat" and
+             r.json_body.get("model") == "agent-comp-edits:image"]
+    user = [m for m in chats[0]["messages"] if m["role"] == "user"]
+    assert len(user) == 1 and len(user[0].get("images") or []) == 1
+    assert "What is green here?" in user[0]["content"]
+    assert panel.attachments.tray.count() == 0
