@@ -196,14 +196,20 @@ def _studio_image_providers(value: Any, label: str, warnings: List[str]
         warnings.append(f"{label}: 'image_providers' must be a list of provider ids; no "
                         "image is sent until it is one.")
         return ()
-    out = []
+    return _known_providers(value, label, "image provider", warnings)
+
+
+def _known_providers(value: List[Any], label: str, what: str, warnings: List[str]
+                     ) -> Tuple[str, ...]:
+    """The known provider ids of a studio list, in order; each unknown one is a warning."""
+    known = []
     for pid in value:
         if pid in PROVIDERS:
-            out.append(pid)
+            known.append(pid)
         else:
-            warnings.append(f"{label}: image provider {pid!r} is not a known provider "
+            warnings.append(f"{label}: {what} {pid!r} is not a known provider "
                             f"(known: {', '.join(PROVIDER_IDS)}); ignored.")
-    return tuple(out)
+    return tuple(known)
 
 
 def _studio_locks(value: Any, label: str, warnings: List[str]) -> List[str]:
@@ -229,18 +235,12 @@ def _studio_allowed(value: Any, label: str, warnings: List[str]) -> Optional[Tup
         warnings.append(f"{label}: 'allowed_providers' must be a list of provider ids; "
                         "it was ignored.")
         return None
-    allowed = []
-    for pid in value:
-        if pid in PROVIDERS:
-            allowed.append(pid)
-        else:
-            warnings.append(f"{label}: allowed provider {pid!r} is not a known provider "
-                            f"(known: {', '.join(PROVIDER_IDS)}); ignored.")
+    allowed = _known_providers(value, label, "allowed provider", warnings)
     if not allowed:
         warnings.append(f"{label}: 'allowed_providers' names no known provider; it was "
                         "ignored and every provider is allowed.")
         return None
-    return tuple(allowed)
+    return allowed
 
 
 def env_layer(cfg: Config, environ: Mapping[str, str]) -> Dict[str, Tuple[Any, str]]:

@@ -22,6 +22,7 @@ from nuke_ai_panel.graph.lint import describe_finding
 from nuke_ai_panel.graph.risk import DANGER, WARNING, Finding, RiskReport
 
 from .plain_words import for_gui
+from .widgets import plain_label
 
 __all__ = ["ActionPreviewDialog", "PreviewParts"]
 
@@ -32,15 +33,6 @@ RISK_NOTE_STYLE = ("QLabel { background-color: #6b2a2a; color: #ffffff; padding:
                    "border-radius: 3px; }")
 DISABLED_NOTE_STYLE = "QLabel { color: #e0a050; }"
 CLEAN_TEXT = "No risky calls found. (A static scan: it cannot see everything code can do.)"
-
-
-def _label(name: str, text: str = "", wrap: bool = True) -> QtWidgets.QLabel:
-    label = QtWidgets.QLabel(text)
-    label.setObjectName(name)
-    label.setTextFormat(QtCore.Qt.PlainText)
-    label.setWordWrap(wrap)
-    label.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
-    return label
 
 
 def _monospace() -> QtGui.QFont:
@@ -73,7 +65,7 @@ class PreviewParts:
         shown, not blocking (the catalogue may not know a gizmo the artist has)."""
         if not findings:
             return
-        label = _label("previewFindingsLabel",
+        label = plain_label("previewFindingsLabel",
                        f"⚠ Not in Nuke's node classes ({len(findings)}): check before applying")
         label.setStyleSheet(DISABLED_NOTE_STYLE)
         layout.addWidget(label)
@@ -84,7 +76,7 @@ class PreviewParts:
         layout.addWidget(box)
 
     def _add_disabled_note(self, layout: QtWidgets.QVBoxLayout, action: Action) -> None:
-        note = _label("codeDisabledNote", for_gui(action.disabled_note))
+        note = plain_label("codeDisabledNote", for_gui(action.disabled_note))
         note.setStyleSheet(DISABLED_NOTE_STYLE)
         note.setVisible(not action.allowed)
         self.disabled_note = note
@@ -94,14 +86,14 @@ class PreviewParts:
         preview = action.preview
         risk = action.risk
         if risk.findings:
-            banner = _label("pasteRiskNote",
+            banner = plain_label("pasteRiskNote",
                             f"\u26d4 Pasting runs code in Nuke: {len(risk.findings)} flagged "
                             "item(s) below (callbacks such as onCreate run at once; others run "
                             "later, whenever Nuke evaluates them). Check them before pasting.")
             banner.setStyleSheet(RISK_NOTE_STYLE)
             layout.addWidget(banner)
             self._add_disabled_note(layout, action)
-        layout.addWidget(_label("previewSummary", f"Nodes to be created ({len(preview.nodes)}):"))
+        layout.addWidget(plain_label("previewSummary", f"Nodes to be created ({len(preview.nodes)}):"))
         tree = QtWidgets.QTreeWidget()
         tree.setObjectName("previewNodes")
         tree.setHeaderLabels(["Node", "Class", "Knobs"])
@@ -128,7 +120,7 @@ class PreviewParts:
         tree.resizeColumnToContents(0)
         tree.resizeColumnToContents(1)
         layout.addWidget(tree, 2)
-        layout.addWidget(_label("previewConnectionsLabel", "Connections:"))
+        layout.addWidget(plain_label("previewConnectionsLabel", "Connections:"))
         connections = QtWidgets.QListWidget()
         connections.setObjectName("previewConnections")
         for source, target, label in preview.connections:
@@ -137,7 +129,7 @@ class PreviewParts:
             connections.addItem("(none: the nodes are pasted unconnected)")
         layout.addWidget(connections, 1)
         if preview.warnings:
-            warnings = _label("previewWarnings", "\n".join(f"\u26a0 {w}" for w in preview.warnings))
+            warnings = plain_label("previewWarnings", "\n".join(f"\u26a0 {w}" for w in preview.warnings))
             layout.addWidget(warnings)
         if risk.findings:
             view = QtWidgets.QPlainTextEdit()
@@ -147,7 +139,7 @@ class PreviewParts:
             view.setPlainText(action.snippet)
             view.setReadOnly(True)
             self.snippet_view = view
-            layout.addWidget(_label("previewSnippetLabel", "The snippet, flagged lines highlighted:"))
+            layout.addWidget(plain_label("previewSnippetLabel", "The snippet, flagged lines highlighted:"))
             layout.addWidget(view, 2)
             self.risk_list = QtWidgets.QListWidget()
             self.risk_list.setObjectName("previewRisks")
@@ -236,7 +228,7 @@ class ActionPreviewDialog(QtWidgets.QDialog, PreviewParts):
         self._rescan.setInterval(RESCAN_MS)
         self._rescan.timeout.connect(self._update_risks)
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(_label("previewTitle", action.title))
+        layout.addWidget(plain_label("previewTitle", action.title))
         if isinstance(action, PasteNodes):
             self._build_paste(layout, action)
         elif isinstance(action, RunPython):
@@ -244,7 +236,7 @@ class ActionPreviewDialog(QtWidgets.QDialog, PreviewParts):
         else:
             self._build_expression(layout, action)
         self._add_findings(layout, getattr(action, "findings", ()))
-        layout.addWidget(_label("previewUndoNote",
+        layout.addWidget(plain_label("previewUndoNote",
                                 f"Apply makes it one undo step, \u201c{action.title}\u201d: "
                                 "Ctrl+Z takes it all back."))
         self.apply_button = QtWidgets.QPushButton("Apply")
@@ -253,7 +245,7 @@ class ActionPreviewDialog(QtWidgets.QDialog, PreviewParts):
         self.cancel_button.setObjectName("cancelButton")
         for button in (self.apply_button, self.cancel_button):
             button.setAutoDefault(False)
-        self.blocked_label = _label("applyBlockedLabel")
+        self.blocked_label = plain_label("applyBlockedLabel")
         self.blocked_label.setStyleSheet(DISABLED_NOTE_STYLE)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.blocked_label, 1)
@@ -285,14 +277,14 @@ class ActionPreviewDialog(QtWidgets.QDialog, PreviewParts):
 
     def _build_expression(self, layout: QtWidgets.QVBoxLayout, action: SetExpression) -> None:
         self._add_disabled_note(layout, action)
-        layout.addWidget(_label("previewKnob", f"Expression for {action.node}.{action.knob}:"))
+        layout.addWidget(plain_label("previewKnob", f"Expression for {action.node}.{action.knob}:"))
         edit = QtWidgets.QLineEdit(action.expression)
         edit.setObjectName("previewExpression")
         edit.setFont(_monospace())
         self.expression_edit = edit
         layout.addWidget(edit)
         if self._evaluate is not None:
-            self.values_label = _label("expressionValues")
+            self.values_label = plain_label("expressionValues")
             layout.addWidget(self.values_label)
             self._show_values(action.expression)
         self.risk_list = QtWidgets.QListWidget()

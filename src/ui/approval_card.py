@@ -26,7 +26,7 @@ from nuke_ai_panel.assist.actions import PasteNodes, RunPython
 from .action_preview import DISABLED_NOTE_STYLE, PreviewParts
 from .compact import ElidedLabel
 from .plain_words import for_gui
-from .widgets import push_button
+from .widgets import plain_label, push_button
 
 __all__ = ["ApprovalArea", "ApprovalCard", "QtApprover"]
 
@@ -36,15 +36,6 @@ PREVIEW_MAX_PX = 220
 """Height of a card's code (px; lists get half), so a card never pushes the prompt box away."""
 MAX_AREA_PX = 420
 """The most the cards take of the panel's height before they scroll."""
-
-
-def _label(name: str, text: str) -> QtWidgets.QLabel:
-    label = QtWidgets.QLabel(text)
-    label.setObjectName(name)
-    label.setTextFormat(QtCore.Qt.PlainText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
-    return label
 
 
 def _fit_rows(view: QtWidgets.QAbstractItemView) -> None:
@@ -114,7 +105,7 @@ class ApprovalCard(QtWidgets.QFrame, PreviewParts):
         body = QtWidgets.QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(4)
-        title = _label("approvalTitle", f"The assistant wants to change the comp: "
+        title = plain_label("approvalTitle", f"The assistant wants to change the comp: "
                                         f"{proposal.title}")
         font = title.font()
         font.setBold(True)
@@ -122,7 +113,7 @@ class ApprovalCard(QtWidgets.QFrame, PreviewParts):
         body.addWidget(title)
         self._build_preview(body, proposal)
         self._add_findings(body, proposal.findings)
-        body.addWidget(_label("previewUndoNote", f"Apply makes it one undo step, "
+        body.addWidget(plain_label("previewUndoNote", f"Apply makes it one undo step, "
                                                  f"\u201c{proposal.title}\u201d."))
         layout.addWidget(self.body)
         self.record = ElidedLabel("", self)
@@ -139,7 +130,7 @@ class ApprovalCard(QtWidgets.QFrame, PreviewParts):
         self.buttons = QtWidgets.QWidget(self)
         row = QtWidgets.QHBoxLayout(self.buttons)
         row.setContentsMargins(0, 0, 0, 0)
-        blocked = _label("applyBlockedLabel", for_gui(proposal.disabled_note))
+        blocked = plain_label("applyBlockedLabel", for_gui(proposal.disabled_note))
         blocked.setStyleSheet(DISABLED_NOTE_STYLE)
         blocked.setVisible(not proposal.allowed)
         row.addWidget(blocked, 1)
@@ -161,16 +152,16 @@ class ApprovalCard(QtWidgets.QFrame, PreviewParts):
         if isinstance(action, PasteNodes):
             self._build_paste(layout, action)
         elif isinstance(action, RunPython):
-            layout.addWidget(_label("previewSummary", "Run this Python:"))
+            layout.addWidget(plain_label("previewSummary", "Run this Python:"))
             self._build_python(layout, action)
         elif isinstance(action, SetKnobs):
             self._build_knobs(layout, action)
         elif isinstance(action, ConnectInput):
-            layout.addWidget(_label("previewConnection", action.describe()))
+            layout.addWidget(plain_label("previewConnection", action.describe()))
         elif isinstance(action, DeleteNodes):
-            layout.addWidget(_label("previewDelete", action.describe()))
+            layout.addWidget(plain_label("previewDelete", action.describe()))
         else:
-            layout.addWidget(_label("previewText", proposal.describe()))
+            layout.addWidget(plain_label("previewText", proposal.describe()))
         for widget in (self.code_edit, self.snippet_view):
             if widget is not None:
                 widget.setMaximumHeight(PREVIEW_MAX_PX)
@@ -179,7 +170,7 @@ class ApprovalCard(QtWidgets.QFrame, PreviewParts):
 
     def _build_knobs(self, layout: QtWidgets.QVBoxLayout, action: SetKnobs) -> None:
         """Knob, value now, value after: one row per knob (expressions marked)."""
-        layout.addWidget(_label("previewSummary", f"Knobs of {action.node}:"))
+        layout.addWidget(plain_label("previewSummary", f"Knobs of {action.node}:"))
         table = QtWidgets.QTreeWidget()
         table.setObjectName("previewKnobs")
         table.setRootIsDecorated(False)
@@ -195,7 +186,7 @@ class ApprovalCard(QtWidgets.QFrame, PreviewParts):
             layout.addWidget(self.risk_list)
             self._show_risks(action.risk)
         if action.warnings:
-            layout.addWidget(_label("previewWarnings",
+            layout.addWidget(plain_label("previewWarnings",
                                     "\n".join(f"\u26a0 {w}" for w in action.warnings)))
 
     # -- deciding ---------------------------------------------------------------------------

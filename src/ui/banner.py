@@ -16,6 +16,7 @@ from Qt import QtCore, QtWidgets
 
 from .compact import ElidedLabel
 from .plain_words import for_gui, names_settings
+from .widgets import plain_label
 
 ERROR_STYLE = ("QFrame#errorBanner { background-color: #4a2626; border: 1px solid #7a3c3c; "
                "border-radius: 3px; }")
@@ -28,11 +29,7 @@ DETAILS, LESS = "Details", "Less"
 
 
 def _label(name: str, parent: QtWidgets.QWidget, bold: bool = False) -> QtWidgets.QLabel:
-    label = QtWidgets.QLabel(parent)
-    label.setObjectName(name)
-    label.setTextFormat(QtCore.Qt.PlainText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
+    label = plain_label(name, parent=parent)
     if bold:
         _bold(label)
     return label

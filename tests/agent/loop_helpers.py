@@ -13,6 +13,7 @@ from typing import Any, Callable, List, Optional
 
 from nuke_ai_panel.agent.approval import Approval, ApproveAll
 from nuke_ai_panel.agent.setup import AgentOptions
+from nuke_ai_panel.graph.script_host import ScriptHost
 from nuke_ai_panel.session import ChatSession, Target, direct_dispatcher
 from nuke_ai_panel.settings import Deadlines, ProviderSettings, RetryPolicy
 
@@ -114,3 +115,21 @@ def wait_until(test: Callable[[], bool], timeout: float = WAIT,
             pump()
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
+
+
+class SlowHost:
+    """A host whose node list waits for the test (a long read in Nuke): ``reading`` is set
+    when the read starts, ``release`` lets it finish (30 s at most)."""
+
+    def __init__(self, host: ScriptHost) -> None:
+        self._host = host
+        self.reading = threading.Event()
+        self.release = threading.Event()
+
+    def all_nodes(self) -> Any:
+        self.reading.set()
+        assert self.release.wait(30)
+        return self._host.all_nodes()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._host, name)

@@ -7,12 +7,11 @@ without approval, for every write tool."""
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any, Iterator
 
 import pytest
 from agent_hosts import EXAMPLE, SMALL_COMP, make_backend
-from loop_helpers import (Events, Holding, requests_to, run_agent, target, wait_turn,
+from loop_helpers import (Events, Holding, SlowHost, requests_to, run_agent, target, wait_turn,
                           wait_until)
 
 from nuke_ai_panel import errors
@@ -209,23 +208,6 @@ def test_approve_all_remaining_applies_the_later_writes_without_asking(private_w
     assert [a.approved for a in events.of("approval")] == [True, True]
     assert [s.name for s in turn.answer.steps] == host.undo_names()
     session.close()
-
-
-class SlowHost:
-    """A ScriptHost whose node list waits for the test (a long read in Nuke)."""
-
-    def __init__(self, host: ScriptHost) -> None:
-        self._host = host
-        self.reading = threading.Event()
-        self.release = threading.Event()
-
-    def all_nodes(self) -> Any:
-        self.reading.set()
-        assert self.release.wait(30)
-        return self._host.all_nodes()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._host, name)
 
 
 def test_stop_during_a_tool_call_ends_the_turn_and_drops_the_late_result(private_worker,

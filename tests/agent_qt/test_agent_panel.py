@@ -5,7 +5,6 @@ locks; a model without tools."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any, List
 
 import pytest
@@ -16,9 +15,9 @@ from Qt import QtCore, QtWidgets  # noqa: E402
 
 from nuke_ai_panel import errors  # noqa: E402
 from nuke_ai_panel.config import load_config  # noqa: E402
-from nuke_ai_panel.graph.script_host import ScriptHost  # noqa: E402
 from tests.agent_qt.conftest import (EXAMPLE, WAIT_MS, example_host, send,  # noqa: E402
                                      write_studio)
+from tests.agent.loop_helpers import SlowHost  # noqa: E402
 from tests.protocol_servers.agent_scripts import COMP_DONE  # noqa: E402
 
 CREATE = "AI: create Blur1"
@@ -186,23 +185,6 @@ def test_stop_while_a_card_waits_withdraws_it_and_changes_nothing(make_panel, qt
     assert not card.decide(True)  # a late click does nothing
     assert host.to_text() == before and host.undo_names() == []
     assert not panel.errors.isVisible()  # Stop is not an error
-
-
-class SlowHost:
-    """The example comp, whose node list waits for the test (a long read in Nuke)."""
-
-    def __init__(self, host: ScriptHost) -> None:
-        self._host = host
-        self.reading = threading.Event()
-        self.release = threading.Event()
-
-    def all_nodes(self) -> Any:
-        self.reading.set()
-        assert self.release.wait(30)
-        return self._host.all_nodes()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._host, name)
 
 
 def test_stop_during_a_tool_call_ends_the_turn_and_changes_nothing(make_panel, qtbot):

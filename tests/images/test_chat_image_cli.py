@@ -11,13 +11,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator
 
 import pytest
 from image_helpers import encode
 from PIL import Image
 
 from tests.protocol_servers import ProtocolServer
+from tests.protocol_servers.image_parts import images_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVED = {"openai": "openai", "mistral": "mistral", "anthropic": "anthropic",
@@ -61,27 +62,6 @@ def body_for(server: ProtocolServer, model: str) -> Dict[str, Any]:
                                       and r.json_body.get("model") == model))]
     assert len(found) == 1
     return found[0]
-
-
-def images_in(provider: str, body: Dict[str, Any]) -> List[str]:
-    """Every image of the request as base64, read in the provider's own form only."""
-    if provider == "gemini":
-        return [p["inline_data"]["data"] for c in body["contents"] for p in c["parts"]
-                if "inline_data" in p]
-    if provider == "ollama":
-        return [image for m in body["messages"] for image in m.get("images") or []]
-    out = []
-    for message in body["messages"]:
-        content = message["content"]
-        for part in content if isinstance(content, list) else []:
-            if provider == "anthropic" and part.get("type") == "image":
-                assert part["source"]["type"] == "base64"
-                out.append(part["source"]["data"])
-            elif part.get("type") == "image_url":
-                url = part["image_url"] if provider == "mistral" else part["image_url"]["url"]
-                assert isinstance(url, str) and url.startswith("data:image/")
-                out.append(url.split(",", 1)[1])
-    return out
 
 
 @pytest.mark.parametrize("provider", sorted(SERVED))

@@ -25,6 +25,7 @@ from src.ui import attachments as attachments_module  # noqa: E402
 from src.ui.attachments import NO_RENDER_TIP  # noqa: E402
 from src.ui.thumbnails import thumbnail_url  # noqa: E402
 from tests.protocol_servers import ProtocolServer  # noqa: E402
+from tests.protocol_servers.image_parts import images_in, text_of  # noqa: E402
 from tests.ui.panel_helpers import WAIT_MS, user_home, write_config  # noqa: E402
 
 pytestmark = pytest.mark.qt
@@ -50,39 +51,6 @@ def chat_bodies(server: ProtocolServer, model: str) -> List[Dict[str, Any]]:
     return [r.json_body for r in server.requests
             if isinstance(r.json_body, dict) and not r.path.endswith("/api/show")
             and (r.json_body.get("model") == model or model in r.path)]
-
-
-def images_in(provider: str, body: Dict[str, Any]) -> List[str]:
-    """Every image of the request as base64, read in the provider's own form only."""
-    if provider == "gemini":
-        return [p["inline_data"]["data"] for c in body["contents"] for p in c["parts"]
-                if "inline_data" in p]
-    if provider == "ollama":
-        return [image for m in body["messages"] for image in m.get("images") or []]
-    out = []
-    for message in body["messages"]:
-        content = message["content"]
-        for part in content if isinstance(content, list) else []:
-            if provider == "anthropic" and part.get("type") == "image":
-                out.append(part["source"]["data"])
-            elif part.get("type") == "image_url":
-                url = part["image_url"] if provider == "mistral" else part["image_url"]["url"]
-                assert isinstance(url, str) and url.startswith("data:image/")
-                out.append(url.split(",", 1)[1])
-    return out
-
-
-def text_of(provider: str, body: Dict[str, Any]) -> str:
-    if provider == "gemini":
-        return "\n".join(p.get("text", "") for c in body["contents"] for p in c["parts"])
-    out = []
-    for message in body["messages"]:
-        content = message["content"]
-        if isinstance(content, str):
-            out.append(content)
-        else:
-            out.extend(p.get("text", "") for p in content if p.get("type") == "text")
-    return "\n".join(out)
 
 
 def decoded(data: str) -> Any:
