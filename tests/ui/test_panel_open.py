@@ -167,12 +167,31 @@ def shown_panel(qtbot: Any, worker: Worker) -> Any:
     return panel
 
 
-def test_the_first_resolve_runs_off_the_main_thread_then_lists_models(
+def test_the_first_resolve_runs_off_the_main_thread_after_the_first_paint_then_lists_models(
         held_keychain: Any, panel_worker: Worker, ollama_server: ProtocolServer,
         qtbot: Any) -> None:
+    from Qt import QtCore
+
+    from src.ui.chat_panel import ChatPanel
+
     release, threads = held_keychain
     write_config("ollama", ollama_server.base_url, model="echo")
-    panel = shown_panel(qtbot, panel_worker)
+    painted: List[int] = []
+
+    class PaintSpy(QtCore.QObject):
+        def eventFilter(self, watched: Any, event: Any) -> bool:
+            if event.type() == QtCore.QEvent.Paint:
+                painted.append(len(threads))  # how many resolves had started by then
+            return False
+
+    panel = ChatPanel(worker=panel_worker)
+    qtbot.addWidget(panel)
+    spy = PaintSpy()
+    panel.installEventFilter(spy)
+    assert threads == [] and panel.picker.starting  # nothing before the panel is painted
+    panel.show()
+    qtbot.waitUntil(lambda: bool(threads), timeout=WAIT_MS)
+    assert painted and painted[0] == 0, "the keychain was used before the first paint"
     assert threads == ["nuke-ai-panel-keychain"], "the panel showed without waiting for it"
     assert panel.picker.starting and panel.current_model() == "echo"
     assert not panel.picker.jobs and not panel.errors.isVisible()
