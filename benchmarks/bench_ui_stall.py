@@ -7,21 +7,23 @@ process that streams an answer at ``--rate`` tokens per second (a chunk of token
 10 ms). A 5 ms QTimer heartbeat on the main thread records when it fires; a stall is the
 longest gap between two beats. Two answers: a plain one (paragraphs of prose) and a
 Markdown-heavy one (a heading, a 15-item list with nested lists, a 30-row table, Python and
-.nk code blocks of 60 and 50 lines, inline code and emphasis), each about ``--tokens`` tokens. Per answer, two figures:
+.nk code blocks of 60 and 50 lines, inline code and emphasis), each about ``--tokens``
+tokens. Per answer, two figures:
 
 - streaming: the worst gap between the first text drawn and the handling of the answer's
   end (the gaps that end before it);
 - finishing: the gap around the handling of the end (the transcript finishing the answer,
   the status line, saving history: whatever ran in the same turn of the event loop).
 
-Baseline: the same heartbeat on the same panel while nothing happens, for as long as a
-stream lasts. Between measurements the main thread runs its event loop and waits for events,
-as Nuke's does (a busy ``processEvents`` loop would hold the GIL and a core that the engine's
-thread and the server need). Each stall is also given as the most CPU time the main thread
-itself used between two beats: on a shared machine, the part of a stall that is the panel's
-own work rather than a core held by another process. Reported per figure: the stall in ms (median and range over the rounds), and
-the ratio to the idle heartbeat's worst gap measured side by side in the same round (idle and
-streaming alternate which goes first). Target: every stall under 16 ms (one 60 Hz frame).
+Between measurements the main thread runs its event loop and waits for events, as Nuke's
+does (a busy ``processEvents`` loop would hold the GIL and a core that the engine's thread
+and the server need). Baseline: the same heartbeat on the same panel while nothing happens,
+for as long as a stream lasts. Reported per figure: the stall in ms (median and range over
+the rounds), and the ratio to the idle heartbeat's worst gap measured side by side in the
+same round (idle and streaming alternate which goes first). Each stall is also given as the
+most CPU time the main thread itself used between two beats: on a shared machine, the part
+of a stall that is the panel's own work rather than a core held by another process.
+Target: every stall under 16 ms (one 60 Hz frame).
 """
 
 from __future__ import annotations

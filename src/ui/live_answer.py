@@ -188,7 +188,7 @@ class LiveAnswer:
         self.draft_count = len(self.pending)
         self.drafted += len(draft)
 
-    # -- document edits at the end of the view ------------------------------------------------------
+    # -- document edits at the end of the view ----------------------------------------------
 
     def _append_html(self, fragment: str) -> Marker:
         return self._mark_body(self.view.blocks.insert_html(fragment))
