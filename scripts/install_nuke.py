@@ -3,20 +3,21 @@
     python3 scripts/install_nuke.py --nuke /usr/local/Nuke15.1v1
     python3 scripts/install_nuke.py --python "C:/Program Files/Nuke15.1v1/python.exe"
 
-Nuke's own Python does not have aiohttp, keyring, Pillow or Qt.py, and installing into Nuke's install
-folder needs admin rights and is lost on every Nuke update. So they go into
-``<plugin>/deps/pyX.Y`` (X.Y = the Nuke's Python version), which the plugin's init.py puts on
-``sys.path``; one folder per Python version, so Nuke 14, 15 and 16 can share the plugin.
+Nuke's own Python does not have aiohttp, keyring, Pillow, Qt.py, markdown-it-py or Pygments,
+and installing into Nuke's install folder needs admin rights and is lost on every Nuke update.
+So they go into ``<plugin>/deps/pyX.Y`` (X.Y = the Nuke's Python version), which the plugin's
+init.py puts on ``sys.path``; one folder per Python version, so Nuke 14, 15 and 16 can share
+the plugin.
 
 Steps: ask the target interpreter for its version; install the pinned requirements.txt
-(aiohttp, keyring, Pillow, Qt.py and all they need) with the target's own pip
-(``TARGET -m pip install --target ...``). When that Python has no pip, this Python's pip
-package is copied aside and run by the target, so the target still evaluates the environment
-markers (``async-timeout; python_version < "3.11"``); if even that cannot start, this
-Python's pip installs for the target's version and platform (``--python-version X.Y
+(aiohttp, keyring, Pillow, Qt.py, markdown-it-py, mdurl, Pygments and all they need) with the
+target's own pip (``TARGET -m pip install --target ...``). When that Python has no pip, this
+Python's pip package is copied aside and run by the target, so the target still evaluates the
+environment markers (``async-timeout; python_version < "3.11"``); if even that cannot start,
+this Python's pip installs for the target's version and platform (``--python-version X.Y
 --implementation cp --platform ... --only-binary=:all:``), which evaluates markers right only
 when both Pythons have the same X.Y. Then verify by running the target with init.py's logic
-and importing aiohttp, keyring, Pillow and nuke_ai_panel.
+and importing aiohttp, keyring, Pillow, markdown-it-py, mdurl, Pygments and nuke_ai_panel.
 
 Packages are installed into a fresh staging folder that replaces the old one only after the
 install succeeded, so re-running upgrades in place with no stale packages left behind, and a
@@ -75,7 +76,8 @@ with open(init, encoding="utf-8") as handle:
     exec(compile(handle.read(), init, "exec"), {"__name__": "__main__", "__file__": init})
 found = {}
 for name, module_name in (("aiohttp", "aiohttp"), ("keyring", "keyring"), ("Pillow", "PIL"),
-                          ("nuke_ai_panel", "nuke_ai_panel")):
+                          ("markdown-it-py", "markdown_it"), ("mdurl", "mdurl"),
+                          ("Pygments", "pygments"), ("nuke_ai_panel", "nuke_ai_panel")):
     module = importlib.import_module(module_name)
     version = getattr(module, "__version__", "") or importlib.metadata.version(name)
     found[name] = [version, os.path.abspath(module.__file__)]
@@ -324,7 +326,9 @@ def verify(python: Path, deps_root: Path, final: Path, custom_root: bool) -> Dic
         raise InstallError(EXIT_FAILED, "the installed packages do not import in the target "
                                         "Python.", done.stdout)
     base = os.path.normcase(str(final.resolve())) + os.sep
-    for name in ("aiohttp", "keyring", "Pillow", "Qt.py"):
+    # Pygments must import but may be the host's own (init.py appends our folder, so a copy
+    # the host already has wins, and many Pythons have one); the rest are not there before us.
+    for name in ("aiohttp", "keyring", "Pillow", "markdown-it-py", "mdurl", "Qt.py"):
         where = (found.get(name) or ["", ""])[1]
         if not os.path.normcase(str(Path(where).resolve())).startswith(base):
             raise InstallError(EXIT_FAILED, f"{name} was not loaded from {final} "

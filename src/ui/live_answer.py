@@ -8,11 +8,13 @@ chunk changes while tokens arrive:
   state carried from line to line; the line still arriving is the only one redrawn;
 - any other chunk (a paragraph, a list item, a table) is redrawn as it grows, and when it is
   long, its settled beginning is drawn once as a *draft* and only the last stretch redrawn.
-  Drafts are replaced by the chunk's proper drawing when it closes.
+  Drafts are replaced by the chunk's proper drawing when it closes. A table is not cut into
+  drafts (it would not draw as one table); its HTML is kept a row per line
+  (:class:`_TableRows`), so a frame parses only the lines that arrived.
 
-When the answer ends, only what is still open changes: the open chunk's drawing is already
-its final one unless it had drafts (a code block gets its last line), then the reasoning line
-and the status line are added. ``rendered_chars`` on the view counts the characters of text
+When a chunk closes or the answer ends, its drawing stays when it is already its final one
+(no drafts, the same HTML; a code block gets its last line); then, at the end, the reasoning
+line and the status line are added. ``rendered_chars`` on the view counts the characters of text
 each update draws (for tests: the cost of a token).
 """
 
@@ -48,6 +50,7 @@ class LiveAnswer:
         self.pending: List[str] = []  # sources of the open chunk's code blocks (drafts, tail)
         self.draft_count = 0  # how many of them are in drafts
         self.code: Optional[_OpenCode] = None
+        self.table: Optional[_TableRows] = None
         self.peek: Optional[Marker] = None
         self.drawn = ("", "")
 
@@ -101,6 +104,8 @@ class LiveAnswer:
             self.code.finish(text, end, closing)
             self.view.register_code([self.code.source()])
             self.code = None
+        elif self.drafts is None and self._draw_tail(self._table_html(text[:end])):
+            self.view.rendered_chars += end - self.stable
         else:
             start = self.drafts if self.drafts is not None else self.tail
             if start is not None:
@@ -115,6 +120,7 @@ class LiveAnswer:
         self.tail_html = ""
         self.drafted = self.draft_count = 0
         self.pending = []
+        self.table = None
         self.stable = end
 
     def _draw_open(self, text: str) -> None:
@@ -139,15 +145,32 @@ class LiveAnswer:
                 start = cut
         from .markdown import render_chunk
 
-        rendered = render_chunk(text[start:], self.view.next_code + self.draft_count)
         self.view.rendered_chars += len(text) - start
-        if self.tail is not None and rendered.html == self.tail_html:
+        if start == self.stable and self._draw_tail(self._table_html(text)):
             return
+        rendered = render_chunk(text[start:], self.view.next_code + self.draft_count)
+        if self._draw_tail(rendered.html):
+            self.pending = self.pending[:self.draft_count] + \
+                [b.source for b in rendered.code_blocks]
+
+    def _draw_tail(self, html: Optional[str]) -> bool:
+        """Draw ``html`` as the open chunk's last stretch (None: do nothing). True when it
+        was drawn or is what is drawn already."""
+        if html is None:
+            return False
+        if self.tail is not None and html == self.tail_html:
+            return True
         if self.tail is not None:
             self._remove(self.tail)
-        self.tail = self._append_html(rendered.html)
-        self.tail_html = rendered.html
-        self.pending = self.pending[:self.draft_count] + [b.source for b in rendered.code_blocks]
+        self.tail = self._append_html(html)
+        self.tail_html = html
+        return True
+
+    def _table_html(self, text: str) -> Optional[str]:
+        """The open chunk's HTML when it is a table read row by row so far, else None."""
+        if self.table is None:
+            self.table = _TableRows.begin(text, self.stable)
+        return self.table.html(text) if self.table is not None else None
 
     def _draw_draft(self, draft: str) -> None:
         """Draw ``draft``, the settled beginning of a long open chunk, once."""
@@ -165,7 +188,7 @@ class LiveAnswer:
         self.draft_count = len(self.pending)
         self.drafted += len(draft)
 
-    # -- document edits at the end of the view ------------------------------------------------------
+    # -- document edits at the end of the view ----------------------------------------------
 
     def _append_html(self, fragment: str) -> Marker:
         return self._mark_body(self.view.blocks.insert_html(fragment))
@@ -246,6 +269,59 @@ class _OpenCode:
             marker = self.blocks.append_code_lines([spans])
             self.partial = None if final else marker
             self.partial_text = partial
+
+
+class _TableRows:
+    """An open chunk that is a table: the HTML of its rows so far, one per complete line, so
+    a frame renders only the lines that arrived. It gives up (``html`` None from then on)
+    when a line is not a row of the table; the chunk is then rendered whole."""
+
+    def __init__(self, head: str, prefix: Optional[str], done: int) -> None:
+        self.head = head
+        self.prefix = prefix
+        self.rows: List[str] = []
+        self.done = done  # the complete lines before this offset are in ``rows``
+        self.ended = False  # a blank line came: the table is over
+
+    @classmethod
+    def begin(cls, text: str, start: int) -> Optional["_TableRows"]:
+        """For the open chunk ``text[start:]``, once its header and delimiter rows are
+        complete and make a table's head; else None."""
+        from .markdown import table_prefix
+
+        chunk = text[start:]
+        lines = chunk.split("\n", 2)
+        if len(lines) < 3 or not _is_table(chunk):
+            return None
+        head = lines[0] + "\n" + lines[1]
+        return cls(head, table_prefix(head), start + len(head) + 1)
+
+    def html(self, text: str) -> Optional[str]:
+        """The HTML :func:`.markdown.render_chunk` gives the chunk ending at ``len(text)``,
+        or None (then it must be rendered whole)."""
+        from .markdown import table_row
+
+        if self.prefix is None:
+            return None
+        complete = max(self.done, text.rfind("\n") + 1)
+        for line in text[self.done:complete].split("\n")[:-1]:
+            if not line.strip():
+                self.ended = True
+                continue
+            row = None if self.ended else table_row(self.head, line)
+            if row is None:
+                self.prefix = None
+                return None
+            self.rows.append(row)
+        self.done = complete
+        partial = text[complete:]
+        last = ""
+        if partial.strip():
+            row = None if self.ended else table_row(self.head, partial)
+            if row is None:
+                return None
+            last = row
+        return self.prefix + "".join(self.rows) + last + "</table>"
 
 
 def _is_table(chunk: str) -> bool:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, List, Sequence
+from functools import lru_cache
+from typing import Any, List, Optional, Sequence
 
 from markdown_it import MarkdownIt
 
@@ -28,7 +29,8 @@ from .entries import code_header_html, escape
 from .highlight import highlight
 from .theme import CODE_BG, CODE_FG, DIM
 
-__all__ = ["Rendered", "code_header_html", "code_html", "escape", "render", "render_chunk"]
+__all__ = ["Rendered", "code_header_html", "code_html", "escape", "render", "render_chunk",
+           "table_prefix", "table_row"]
 
 _PARSER = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(
     ["table", "strikethrough"])
@@ -67,6 +69,30 @@ def render_chunk(chunk: str, code_start: int = 0) -> Rendered:
     writer = _Writer(code_start)
     writer.blocks(_PARSER.parse(chunk))
     return Rendered("".join(writer.out), writer.code_blocks)
+
+
+def table_row(head: str, line: str) -> Optional[str]:
+    """The HTML of ``line`` (``<tr>...</tr>``, exactly as :func:`render_chunk` writes it
+    inside the whole table) when it is one body row of the table whose header and delimiter
+    rows are ``head``; None when it is not (a blank line, a line that starts another block).
+    GFM reads a table's rows line by line against its header, so a row read alone is that
+    row: a table growing line by line is rendered a row at a time."""
+    prefix = table_prefix(head)
+    html = render_chunk(f"{head}\n{line}\n").html
+    if prefix is None or not html.startswith(prefix) or not html.endswith("</table>"):
+        return None
+    row = html[len(prefix):-len("</table>")]
+    return row if row.startswith("<tr>") and row.count("<tr>") == 1 else None
+
+
+@lru_cache(maxsize=8)
+def table_prefix(head: str) -> Optional[str]:
+    """The HTML of the table ``head`` (header and delimiter rows) starts, up to its first
+    body row; None when ``head`` is not a table's head."""
+    html = render_chunk(f"{head}\n").html
+    if not html.startswith("<table") or not html.endswith("</tr></table>"):
+        return None
+    return html[:-len("</table>")]
 
 
 def code_html(source: str, language: str) -> str:

@@ -6,10 +6,11 @@ worker (``↻`` fetches again). The model the artist picks is remembered per pro
 settings always come from :meth:`Config.resolve`; what goes wrong is reported to the panel
 as a banner "about the provider", which goes away when the provider changes.
 
-The panel's first resolve (at :meth:`ModelPicker.start`) runs on a background thread: it is
-the process's first use of the keychain (importing ``keyring`` and finding its backend, a
-tenth of a second or more), which must not hold Nuke's main thread while the panel opens.
-Its outcome (the model list fetched, or the banner) arrives on the main thread.
+The panel's first resolve (at :meth:`ModelPicker.start`) runs on a background thread once the
+panel has been painted: it is the process's first use of the keychain (importing ``keyring``
+and finding its backend, a tenth of a second or more, holding the GIL much of that time),
+which must neither hold Nuke's main thread nor compete with it while the panel opens. Its
+outcome (the model list fetched, or the banner) arrives on the main thread.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ OLLAMA_START = ("Start Ollama with `ollama serve`, then get a model with "
 NO_PROVIDER = ("No provider is enabled.",
                "Enable a provider in Settings and add its key or server address.")
 SHORT_COMBO = QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon
+#: The first resolve waits this long for the panel's first paint (a panel built but not shown).
+FIRST_PAINT_WAIT_MS = 500
 
 
 class PickerOwner(Protocol):
@@ -178,8 +181,9 @@ class ModelPicker(QtCore.QObject):
         self.provider_changed()
 
     def start(self) -> None:
-        """The panel opens: show the provider's model, and resolve its settings (the
-        keychain's first use) on a background thread, then list its models."""
+        """The panel opens: show the provider's model, and once the panel has been painted,
+        resolve its settings (the keychain's first use) on a background thread, then list
+        its models."""
         pid = self._show_provider()
         if not pid:
             return
@@ -188,7 +192,12 @@ class ModelPicker(QtCore.QObject):
         watcher.succeeded.connect(partial(self._on_resolved, pid, watcher))
         watcher.failed.connect(partial(self._on_resolved, pid, watcher))
         self._resolving = watcher
-        watcher.watch(_in_thread(lambda: config.resolve(pid, base_url=base_url)))
+
+        def resolve() -> None:
+            if watcher is self._resolving:  # else the provider changed meanwhile
+                watcher.watch(_in_thread(lambda: config.resolve(pid, base_url=base_url)))
+
+        _AfterFirstPaint(self.owner, resolve)
 
     @property
     def starting(self) -> bool:
@@ -359,6 +368,33 @@ class ModelPicker(QtCore.QObject):
             self.owner.show_error(kind, message, hint, about_provider=True)
         if self._listing_status():
             self.owner.set_status(f"{PROVIDERS[pid].label} is not reachable")
+
+
+class _AfterFirstPaint(QtCore.QObject):
+    """Runs ``call`` once, on the main thread, right after ``widget``'s first paint (or after
+    :data:`FIRST_PAINT_WAIT_MS` when it is not painted by then); never once the widget is
+    gone (this object is its child)."""
+
+    def __init__(self, widget: QtWidgets.QWidget, call: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._call: Optional[Callable[[], None]] = call
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._run)
+        self._timer.start(FIRST_PAINT_WAIT_MS)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        if event.type() == QtCore.QEvent.Paint and self._call is not None:
+            self._timer.start(0)  # once this paint is drawn
+        return False
+
+    def _run(self) -> None:
+        call, self._call = self._call, None
+        self.parent().removeEventFilter(self)
+        self.deleteLater()
+        if call is not None:
+            call()
 
 
 def _in_thread(call: Callable[[], Any]) -> "concurrent.futures.Future[Any]":

@@ -121,8 +121,9 @@ plugin = sys.argv[1]
 sys.path.insert(0, plugin)
 init = os.path.join(plugin, "init.py")
 exec(compile(open(init).read(), init, "exec"), {"__name__": "__main__"})
-import aiohttp, keyring, nuke_ai_panel, PIL
-print(json.dumps({m.__name__: m.__file__ for m in (aiohttp, keyring, nuke_ai_panel, PIL)}))
+import aiohttp, keyring, markdown_it, mdurl, nuke_ai_panel, PIL, pygments
+print(json.dumps({m.__name__: m.__file__ for m in (aiohttp, keyring, markdown_it, mdurl,
+                                                    nuke_ai_panel, PIL, pygments)}))
 """
 
 
@@ -177,6 +178,9 @@ def test_install_import_and_upgrade_in_place(tmp_path: Path, target: Path,
     assert Path(files["aiohttp"]).is_relative_to(deps)
     assert Path(files["keyring"]).is_relative_to(deps)
     assert Path(files["PIL"]).is_relative_to(deps)
+    # the transcript's Markdown and colours (Pygments may be the target's own: it comes first)
+    assert Path(files["markdown_it"]).is_relative_to(deps)
+    assert Path(files["mdurl"]).is_relative_to(deps) and files["pygments"]
     assert files["nuke_ai_panel"].startswith(str(plugin))
 
     (deps / "aiohttp-0.0.1.dist-info").mkdir()
@@ -185,7 +189,8 @@ def test_install_import_and_upgrade_in_place(tmp_path: Path, target: Path,
     assert second.returncode == 0, second.stdout + second.stderr
     names = dist_infos(deps)
     assert len(names) == len(set(names)), names
-    assert {"aiohttp", "keyring", "pillow", "qt-py"} <= set(names)
+    assert {"aiohttp", "keyring", "pillow", "qt-py", "markdown-it-py", "mdurl",
+            "pygments"} <= set(names)
     assert (deps / "aiohttp-3.13.5.dist-info").is_dir()
     assert not (deps / "stale_module.py").exists()
     assert sorted(p.name for p in (plugin / "deps").iterdir()) == [f"py{version}"]

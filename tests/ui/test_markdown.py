@@ -228,3 +228,17 @@ def test_chunks_split_at_fences_and_blank_lines() -> None:
 def test_nul_characters_cannot_forge_placeholders() -> None:
     out = inline("a\x000\x00 `b`")
     assert "\x00" not in out and "\ufffd0\ufffd" in out
+
+
+def test_a_table_read_row_by_row_is_the_whole_table() -> None:
+    from src.ui.markdown import table_prefix, table_row
+
+    head = "| Node | Knob |\n|:-----|-----:|"
+    rows = ["| Blur | size |", "| Grade | `gain` *x* |", "| only one cell |", "| a | b | c |"]
+    prefix = table_prefix(head)
+    assert prefix is not None
+    whole = render_chunk(head + "\n" + "\n".join(rows) + "\n").html
+    assert prefix + "".join(table_row(head, row) or "" for row in rows) + "</table>" == whole
+    for not_a_row in ("", "   ", "# heading", "> quote", "- item", "```"):
+        assert table_row(head, not_a_row) is None, not_a_row
+    assert table_prefix("| a |\nnot a delimiter") is None

@@ -59,6 +59,11 @@ deadline = time.monotonic() + 20
 while not painted and time.monotonic() < deadline:
     app.processEvents(QtCore.QEventLoop.AllEvents, 10)
 main = threading.main_thread().name
+# the artist types after the panel shows: by then the keychain's first use has begun, on its
+# own thread, right after the first paint
+deadline = time.monotonic() + 20
+while "keyring" not in {pkg for pkg, _t in engine} and time.monotonic() < deadline:
+    app.processEvents(QtCore.QEventLoop.AllEvents, 10)
 before = sorted({pkg for pkg, thread in engine if thread == main})
 panel.prompt.setPlainText("hello")
 sent = panel.send()
@@ -90,8 +95,8 @@ def test_a_fresh_panel_opens_without_aiohttp_or_keyring_on_the_main_thread_and_a
     threads = result["threads"]
     for engine in ("aiohttp", "yarl", "multidict"):
         assert threads[engine] == ["nuke-ai-panel-loop"], threads
-    # the keychain is first used off the main thread (Send, right after the first paint, may
-    # use it on the main thread while that first use is still under way)
+    # the keychain is first used off the main thread (Send may use it on the main thread
+    # while that first use is still under way)
     assert "nuke-ai-panel-keychain" in threads["keyring"], threads
     assert (result["text"], result["status"]) == (
         build_scenario("ollama", "echo", "hello").text, "complete")
@@ -167,12 +172,31 @@ def shown_panel(qtbot: Any, worker: Worker) -> Any:
     return panel
 
 
-def test_the_first_resolve_runs_off_the_main_thread_then_lists_models(
+def test_the_first_resolve_runs_off_the_main_thread_after_the_first_paint_then_lists_models(
         held_keychain: Any, panel_worker: Worker, ollama_server: ProtocolServer,
         qtbot: Any) -> None:
+    from Qt import QtCore
+
+    from src.ui.chat_panel import ChatPanel
+
     release, threads = held_keychain
     write_config("ollama", ollama_server.base_url, model="echo")
-    panel = shown_panel(qtbot, panel_worker)
+    painted: List[int] = []
+
+    class PaintSpy(QtCore.QObject):
+        def eventFilter(self, watched: Any, event: Any) -> bool:
+            if event.type() == QtCore.QEvent.Paint:
+                painted.append(len(threads))  # how many resolves had started by then
+            return False
+
+    panel = ChatPanel(worker=panel_worker)
+    qtbot.addWidget(panel)
+    spy = PaintSpy()
+    panel.installEventFilter(spy)
+    assert threads == [] and panel.picker.starting  # nothing before the panel is painted
+    panel.show()
+    qtbot.waitUntil(lambda: bool(threads), timeout=WAIT_MS)
+    assert painted and painted[0] == 0, "the keychain was used before the first paint"
     assert threads == ["nuke-ai-panel-keychain"], "the panel showed without waiting for it"
     assert panel.picker.starting and panel.current_model() == "echo"
     assert not panel.picker.jobs and not panel.errors.isVisible()
