@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional
 
 from Qt import QtGui
 
-from .entries import code_header_html
+from .markdown import code_header_html
 from .theme import CODE_BG, CODE_FG
 
 if TYPE_CHECKING:

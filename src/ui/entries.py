@@ -18,6 +18,7 @@ from nuke_ai_panel.fences import match_opener, read_block
 from nuke_ai_panel.history import COMPLETE, STOPPED, AppliedStep, HistoryMessage, early_note
 
 from .chunks import open_fence, split_chunks
+from .markdown import code_header_html, escape, render_chunk
 from .theme import APPLIED, DIM, ERROR, WARN
 
 PEEK_CHARS = 400
@@ -53,10 +54,6 @@ class CodePart:
 
 
 BodyPart = Union[str, CodePart]
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=True)
 
 
 def plain(text: str) -> str:
@@ -117,13 +114,6 @@ def step_html(step: AppliedStep) -> str:
     return f'<p style="color:{APPLIED};"><i>\u2713 {plain(step.describe())}</i></p>'
 
 
-def code_header_html(index: int, language: str) -> str:
-    """The line above a code block: the "Copy" link (``copy:INDEX``) and the language."""
-    label = f'&nbsp;&nbsp;<span style="color:{DIM};">{escape(language)}</span>' if language else ""
-    return (f'<p style="margin-top:8px;margin-bottom:0px;"><a href="copy:{index}">Copy</a>'
-            f"{label}</p>")
-
-
 def code_part(chunk: str, index: int) -> Optional[CodePart]:
     """``chunk`` as a top-level code block, or None when it is not one."""
     fence = open_fence(chunk)
@@ -152,7 +142,6 @@ class Body:
             self.parts.append(code)
             self.sources.append(code.source)
             return
-        from .markdown import render_chunk
 
         rendered = render_chunk(chunk, code_start)
         self.sources.extend(block.source for block in rendered.code_blocks)
@@ -175,7 +164,6 @@ def warm_up() -> None:
     Python, mostly compiling Pygments' regular expressions), so the first answer drawn does
     not pay for it: the view runs this on a background thread once it has been painted."""
     from .highlight import highlight_lines
-    from .markdown import render_chunk
 
     render_chunk("# a\n\n| a |\n|---|\n| *b* |\n\n- `c` [d](https://e)\n")
     for language in ("python", "nk"):

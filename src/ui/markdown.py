@@ -15,6 +15,7 @@ from ``code_start``, for the ``copy:INDEX`` links the view turns into "Copy".
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,12 +26,24 @@ from markdown_it import MarkdownIt
 from nuke_ai_panel.fences import CodeBlock, info_language
 
 from .chunks import split_chunks
-from .entries import code_header_html, escape
 from .highlight import highlight
 from .theme import CODE_BG, CODE_FG, DIM
 
 __all__ = ["Rendered", "code_header_html", "code_html", "escape", "render", "render_chunk",
            "table_prefix", "table_row"]
+
+
+def escape(text: str) -> str:
+    """``text`` with HTML's special characters (quotes too) escaped."""
+    return html.escape(text, quote=True)
+
+
+def code_header_html(index: int, language: str) -> str:
+    """The line above a code block: the "Copy" link (``copy:INDEX``) and the language."""
+    label = f'&nbsp;&nbsp;<span style="color:{DIM};">{escape(language)}</span>' if language else ""
+    return (f'<p style="margin-top:8px;margin-bottom:0px;"><a href="copy:{index}">Copy</a>'
+            f"{label}</p>")
+
 
 _PARSER = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(
     ["table", "strikethrough"])

@@ -2,7 +2,8 @@
 ``graph/`` imports nothing above it (DESIGN section 1).
 
 Every ``import`` and ``from ... import`` counts, at module level or inside a function (a lazy
-import still makes a circle), relative ones resolved against the importing module's package.
+import still makes a circle), relative ones resolved against the importing module's package,
+except those under ``if TYPE_CHECKING:`` (never run: type hints only).
 ``from package import name`` points at ``package.name`` when that is a module, else at the
 package. The implicit import of a module's parent package is not an arrow.
 """
@@ -41,7 +42,7 @@ def import_graph(root: Path, package: str) -> Graph:
     for module, path in files.items():
         here = module if path.name == "__init__.py" else module.rpartition(".")[0]
         targets: Set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        for node in _run_nodes(ast.parse(path.read_text(encoding="utf-8"), str(path))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -58,6 +59,25 @@ def import_graph(root: Path, package: str) -> Graph:
         targets.discard(module)
         graph[module] = targets
     return graph
+
+
+def _run_nodes(tree: ast.AST) -> List[ast.AST]:
+    """Every node of ``tree`` but the bodies of ``if TYPE_CHECKING:`` (its ``else`` runs)."""
+    out: List[ast.AST] = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if isinstance(node, ast.If) and _type_checking(node.test):
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _type_checking(test: ast.AST) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def circles(graph: Graph) -> List[List[str]]:
@@ -107,7 +127,8 @@ def test_the_reader_resolves_every_form_and_finds_a_lazy_circle(tmp_path: Path) 
     (pkg / "sub").mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
     (pkg / "base.py").write_text("X = 1\n")
-    (pkg / "top.py").write_text("from .sub import low\nimport os\n")
+    (pkg / "top.py").write_text("from .sub import low\nimport os\nfrom typing import "
+                                "TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import base\n")
     (pkg / "sub" / "__init__.py").write_text("from .. import base\n")
     (pkg / "sub" / "low.py").write_text(
         "from ..base import X\n\ndef later():\n    from pkg import top\n    import pkg.sub\n")
@@ -129,3 +150,11 @@ def test_graph_imports_nothing_above_it() -> None:
     upward = {module: sorted(t for t in targets if t == "nuke_ai_panel" or t.startswith(above))
               for module, targets in graph.items() if module.startswith("nuke_ai_panel.graph")}
     assert {m: t for m, t in upward.items() if t} == {}
+
+
+def test_no_import_circle_in_the_qt_layer() -> None:
+    """The Qt layer (``src/``) is read the same way: a lazy import inside a function that
+    closes a circle counts too."""
+    graph = import_graph(ROOT, "src")
+    assert "src.ui.chat_panel" in graph and "src.ui.markdown" in graph
+    assert circles(graph) == []
