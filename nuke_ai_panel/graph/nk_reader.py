@@ -25,6 +25,7 @@ with that node's role fixed (``Reading.force_container`` / ``force_leaf``).
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from .nk_body import CLOSE_LINE, body_pairs, indent_at
@@ -61,6 +62,7 @@ _HEAD = re.compile(
 _LINE_REST = re.compile(r"[ \t\r\f\v]*(?:\n|\Z)")
 _close_line = CLOSE_LINE.search
 _knob_pairs = KNOB_PAIRS.findall
+_intern = sys.intern
 _SPECIAL = re.compile(r'["{}\[\]\\]')
 _SPACE = re.compile(r"[ \t\r\f\v]*")
 _CLASS_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
@@ -304,8 +306,9 @@ class Reading:
                 body = text[open_pos + 1:end - 1]
                 words = None if _SPECIAL.search(body) else body.split()
                 if words is not None and len(words) % 2 == 0:
-                    # No quote, brace, bracket or backslash: every word is bare.
-                    pairs = list(zip(words[::2], words[1::2]))
+                    # No quote, brace, bracket or backslash: every word is bare. Knob
+                    # names are interned: one string per name, not one per node.
+                    pairs = list(zip(map(_intern, words[::2]), words[1::2]))
                 else:
                     pairs = _knob_pairs(text, open_pos + 1, end - 1)
                 knobs = dict(pairs)
