@@ -11,7 +11,8 @@ from typing import Iterator
 
 import pytest
 from agent_hosts import SMALL_COMP
-from loop_helpers import Events, Held, SlowPaste, requests_to, target, wait_turn
+from loop_helpers import (Events, Held, Holding, SlowPaste, requests_to, target, wait_turn,
+                          wait_until)
 
 from nuke_ai_panel import errors
 from nuke_ai_panel.agent.approval import ApproveAll
@@ -101,3 +102,25 @@ def test_stop_while_an_approved_write_is_applied_counts_and_records_it(private_w
     assert inner.to_text() == before and turn.answer.steps[0].undone
     session.close()
 
+
+def test_a_partial_undo_marks_only_the_steps_it_undid(private_worker, openai):
+    host = small()
+    approver = Holding()
+    session = ChatSession(private_worker, direct_dispatcher, save_history=False)
+    turn = session.send_agent("Grade it", target(openai, "openai", "agent-same-knob-twice"),
+                              host, approver, AgentOptions())
+    assert approver.asked.wait(30)
+    approver.requests[0].decide(True)
+    wait_until(lambda: len(approver.requests) == 2)
+    host.set_knob("Read1", "first", 5)  # the artist, between the turn's two writes
+    approver.requests[1].decide(True)
+    wait_turn(turn)
+    assert turn.finish is not None
+    title = "AI: set Grade1.gamma"
+    assert host.undo_names() == [title, "Set first", title]
+    assert [s.name for s in turn.answer.steps] == [title, title]
+    report = session.undo_turn()
+    assert not report.ok and report.undone == [title] and report.left == [title]
+    assert [s.undone for s in turn.answer.steps] == [False, True]
+    assert host.undo_names() == [title, "Set first"]
+    session.close()
