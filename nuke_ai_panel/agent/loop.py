@@ -170,7 +170,9 @@ class AgentLoop:
         self._model_call()
 
     def stop(self) -> None:
-        """Stop now (see the module docstring); safe to call more than once."""
+        """Stop (see the module docstring): the turn ends at once, or, while a model call
+        or an approved write is under way, when its outcome is delivered. Safe to call more
+        than once."""
         if self.ended or self._stopping:
             return
         if self._applying is not None:  # the write lands anyway: wait, count and record it
