@@ -17,10 +17,13 @@ thread (:meth:`AgentLoop.on_item`); it never blocks that thread:
 5. an answer without calls ends the turn ``done``; after ``max_steps`` rounds of calls, one
    last call may not use tools (it sums up) and ``agent_done`` says the limit was reached.
 
-Stop (:meth:`AgentLoop.stop`) works at any point: a model call is cancelled (the server sees
-the connection close), a pending approval is withdrawn and counts as rejected, a tool that
-is running finishes on its own thread and its result is dropped. ``agent_done`` {steps,
-applied, rejected} comes last in every case.
+Stop (:meth:`AgentLoop.stop`) works at any point and the turn ends ``cancelled``, with the
+text so far: a model call is cancelled (the server sees the connection close), and an answer
+that already arrived but was not handled yet ends the turn with its text, its calls never
+run; a pending approval is withdrawn and counts as rejected; a read tool that is running
+finishes on its own thread and its result is dropped; an approved write being applied is
+waited for, so once it lands it is counted, recorded and reported (it changed the comp).
+``agent_done`` {steps, applied, rejected} comes last in every case.
 """
 
 from __future__ import annotations
@@ -155,6 +158,7 @@ class AgentLoop:
         self._approve_all = False
         self._repair_for: Optional[str] = None
         self._applying: Optional[str] = None  # the undo group being applied, if any
+        self._stopping = False  # Stop was pressed; the turn ends with the item awaited
 
     # -- starting and stopping ------------------------------------------------------------
 
@@ -166,10 +170,16 @@ class AgentLoop:
         self._model_call()
 
     def stop(self) -> None:
-        """Stop now (see the module docstring); safe to call more than once."""
-        if self.ended:
+        """Stop (see the module docstring): the turn ends at once, or, while a model call
+        or an approved write is under way, when its outcome is delivered. Safe to call more
+        than once."""
+        if self.ended or self._stopping:
+            return
+        if self._applying is not None:  # the write lands anyway: wait, count and record it
+            self._stopping = True
             return
         if self._handle is not None and self._call:
+            self._stopping = True  # its answer may already be on its way: see _on_stream
             self._handle.cancel()  # the stream ends with its own ``cancelled`` error
             return
         if self._handle is not None:
@@ -249,6 +259,9 @@ class AgentLoop:
             self.port.show(event)
             return
         self._handle = None
+        if self._stopping:
+            self._finish(_stopped(event))
+            return
         calls = list(event.tool_calls) if kind == "done" else []
         if kind == "error" or self.registry is None or self._final or not calls:
             self._finish(event)
@@ -289,9 +302,16 @@ class AgentLoop:
         if isinstance(result, Proposal):
             self._on_proposal(call, result)
             return
-        if self._applying is not None and result.ok:
+        title = self._applying
+        if title is not None and result.ok:
             self.applied += 1
-            self.port.record(self._applying, result.summary)
+            self.port.record(title, result.summary)
+        if self._stopping:  # Stop came while this write was being applied
+            self._report(call, result)
+            said = f"Stopped after applying '{title}'" if result.ok else \
+                f"Stopped; '{title}' could not be applied"
+            self._finish(ErrorEvent(errors.CANCELLED, said))
+            return
         self._result(call, result)
 
     def _on_proposal(self, call: ToolCall, proposal: Proposal) -> None:
@@ -332,11 +352,15 @@ class AgentLoop:
         self._run(lambda: registry.apply(proposal))
 
     def _result(self, call: ToolCall, result: ToolResult) -> None:
+        self._report(call, result)
+        self._next_call()
+
+    def _report(self, call: ToolCall, result: ToolResult) -> None:
+        """``tool_result`` for ``call``, the first pending one; its output for the model."""
         self._applying = None
         self.port.show(ToolResultEvent(**result.event(call.id)))
         self._outputs.append(ToolOutput(call.id, call.name, result.ok, result.text))
         self._pending.popleft()
-        self._next_call()
 
     def _after_step(self) -> None:
         self.messages.append(Message("assistant", self._text, tool_calls=tuple(self._step_calls)))
@@ -374,3 +398,15 @@ class AgentLoop:
         """The approval the loop waits for, if any."""
         return self._approval
 
+
+def _stopped(event: Any) -> ErrorEvent:
+    """The end of a turn whose model call ended (``event``: its ``done`` or ``error``) after
+    Stop was pressed: ``cancelled``, keeping the answer's text; its tool calls never run."""
+    if event.type == "error" and event.kind == errors.CANCELLED:
+        return event  # the stream's own: Stop closed the connection
+    if event.type == "error":
+        return ErrorEvent(errors.CANCELLED, "Stopped before the answer finished",
+                          partial=event.partial, partial_reasoning=event.partial_reasoning)
+    what = "before its tool calls ran" if event.tool_calls else "as the answer arrived"
+    return ErrorEvent(errors.CANCELLED, f"Stopped {what}", partial=event.text,
+                      partial_reasoning=event.reasoning)

@@ -162,8 +162,9 @@ class ChatSession:
 
     def stop(self) -> bool:
         """Cancel the turn in flight; the connection closes at once, the text so far stays.
-        An agent turn stops at any point: a pending approval counts as rejected, a tool
-        that is running finishes on its own thread and its result is dropped."""
+        An agent turn stops at any point (it ends ``cancelled``): a pending approval counts
+        as rejected, a read tool that is running finishes on its own thread and its result
+        is dropped, an approved write being applied is waited for and counted."""
         with self._lock:
             turn = self._turn
             if turn is not None and turn.loop is not None:
@@ -188,10 +189,15 @@ class ChatSession:
                 return UndoReport(False, [], [], "A turn is in flight; stop it first.")
             if turn is None or turn.registry is None:
                 return UndoReport(True, [], [], "Nothing to undo in this turn.")
+            applied = turn.registry.turn.steps
+            before = list(applied)
             report = turn.registry.undo_turn()
-            for step in turn.answer.steps:
-                if step.name in report.undone:
-                    step.undone = True
+            # The undo takes steps off the end; the answer has one step per applied write, in
+            # the same order, so positions (not names, which repeat) say which were undone.
+            # A step that left no undo step (code that changed nothing) is not marked.
+            for index in range(len(applied), min(len(before), len(turn.answer.steps))):
+                if before[index].recorded:
+                    turn.answer.steps[index].undone = True
             self.save()
             return report
 

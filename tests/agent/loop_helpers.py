@@ -133,3 +133,71 @@ class SlowHost:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._host, name)
+
+
+class SlowPaste:
+    """A host whose paste (applying ``create_nodes``) waits for the test: ``pasting`` is set
+    when it starts, ``release`` lets it finish (30 s at most)."""
+
+    def __init__(self, host: ScriptHost) -> None:
+        self._host = host
+        self.pasting = threading.Event()
+        self.release = threading.Event()
+
+    def paste_script(self, *args: Any, **kwargs: Any) -> Any:
+        self.pasting.set()
+        assert self.release.wait(30)
+        return self._host.paste_script(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._host, name)
+
+
+class Held:
+    """A dispatcher that keeps every item until the test delivers it, on the test's thread:
+    the owner's thread is busy while jobs post (a Qt main thread doing something else)."""
+
+    def __init__(self) -> None:
+        self._items: List[tuple] = []
+        self._lock = threading.Condition()
+
+    def __call__(self, deliver: Callable[[Any], None]) -> "Held":
+        self._deliver = deliver
+        return self
+
+    def post(self, item: Any) -> None:
+        with self._lock:
+            self._items.append((self._deliver, item))
+            self._lock.notify_all()
+
+    def close(self) -> None:
+        pass
+
+    def wait_for(self, test: Callable[[Any], bool], timeout: float = WAIT) -> None:
+        """Wait until an item that passes ``test`` is held (not delivered)."""
+        with self._lock:
+            assert self._lock.wait_for(lambda: any(test(i) for _, i in self._items), timeout), \
+                f"no such item; held: {[type(i).__name__ for _, i in self._items]}"
+
+    def deliver_until(self, test: Callable[[Any], bool], timeout: float = WAIT) -> None:
+        """Deliver items in order up to (not including) the first that passes ``test``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                left = deadline - time.monotonic()
+                assert left > 0 and self._lock.wait_for(lambda: bool(self._items), left), \
+                    "no more items"
+                deliver, item = self._items[0]
+                if test(item):
+                    return
+                self._items.pop(0)
+            deliver(item)
+
+    def deliver_all(self) -> None:
+        """Deliver what is held now, and what those deliveries post, until none is left."""
+        while True:
+            with self._lock:
+                if not self._items:
+                    return
+                deliver, item = self._items.pop(0)
+            deliver(item)

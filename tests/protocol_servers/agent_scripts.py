@@ -145,6 +145,10 @@ def agent_steps(protocol: str, family: str, name: str, body: Any) -> Optional[Li
         if n == 1:
             return _calls([call("set_knobs", {"node": "Blur1", "values": {"size": 5}})])
         return _answer("Blurred.")
+    if name == "same-knob-twice":  # two writes with one undo group name
+        if n < 2:
+            return _calls([call("set_knobs", {"node": "Grade1", "values": {"gamma": 2 + n}})])
+        return _answer("Set it twice.")
     if name == "comp-edits":
         if n == 0:
             return [Text("Looking at the grades first.")] + _calls(
