@@ -330,20 +330,27 @@ class AttachmentController(QtCore.QObject):
         return turn
 
     def restore_last(self, messages: Sequence[Any]) -> int:
-        """Edit last: the last user message's images back in the (empty) tray, so sending
-        it again loses none; returns how many. Stored ones are read back from history (at
-        most 1024 px each: bounded); one that is gone is told in the notice bar."""
+        """Edit last: the last user message's images back in the tray, after any already
+        there (one already in the tray is not added twice), so sending it again loses none;
+        returns how many were added. Stored ones are read back from history (at most
+        1024 px each: bounded); one that is gone is told in the notice bar."""
         last = next((m for m in reversed(messages) if m.role == "user"), None)
-        if last is None or self.pending or not last.images:
+        if last is None or not last.images:
             return 0
         from nuke_ai_panel.images import ImageStore, is_image_ref
+        have = {attachment.digest for attachment in self.pending}
         count = 0
         for image in last.images:
+            stored = is_image_ref(image)
+            # a stored image's name is its digest: one already in the tray is not read
+            if (str(image["image"]).partition(".")[0] if stored else image.digest) in have:
+                continue
             try:
-                attachment = ImageStore().load(image) if is_image_ref(image) else image
+                attachment = ImageStore().load(image) if stored else image
             except (ImageError, ValueError) as exc:
                 self._tell(str(exc))
                 continue
+            have.add(attachment.digest)
             self._added(attachment, thumbnail(attachment.data, TRAY_PX))
             count += 1
         return count

@@ -343,3 +343,27 @@ def test_edit_last_puts_the_images_back_and_the_resend_carries_them(panel_on, se
     first, second = chat_bodies(servers["openai"], "vision-edit")
     assert len(images_in("openai", second)) == 1 and "First try" not in text_of("openai", second)
     assert [m.text for m in panel.conversation.messages] == ["Second try", "Echo: Second try"]
+
+
+def test_edit_last_with_images_in_the_tray_merges_the_messages_images(panel_on, servers, qtbot,
+                                                                      tmp_path):
+    """Images attached before Edit last stay, the edited message's join them, and one in
+    both is there once: the resend carries each image once."""
+    panel = panel_on("openai", "vision-edit-merge")
+    first = png_file(tmp_path / "first.png")
+    panel.attachments.attach_files([str(first), str(png_file(tmp_path / "both.png",
+                                                                 colour=(0, 0, 200)))])
+    wait_attached(panel, qtbot, 2)
+    send(panel, qtbot, "What is it?")
+    panel.attachments.attach_files([str(png_file(tmp_path / "second.png", colour=(0, 200, 0))),
+                                    str(tmp_path / "both.png")])
+    wait_attached(panel, qtbot, 2)
+    assert panel.edit_last()
+    labels = [a.label for a in panel.attachments.pending]
+    assert labels == ["second.png", "both.png", "first.png"]
+    assert panel.attachments.tray.count() == 3
+    send(panel, qtbot, "What is it, really?")
+    body = chat_bodies(servers["openai"], "vision-edit-merge")[-1]
+    colours = sorted(decoded(data).getpixel((5, 5))[:3] for data in images_in("openai", body))
+    assert colours == [(0, 0, 200), (0, 200, 0), (200, 10, 10)]
+    assert [len(m.images) for m in panel.conversation.messages] == [3, 0]
