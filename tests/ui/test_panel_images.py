@@ -225,6 +225,79 @@ def test_images_are_prepared_off_the_main_thread(panel_on, qtbot, tmp_path, monk
     assert threads[0].startswith("panel-images")
 
 
+def noisy_jpeg(path: Path, seed: int) -> Path:
+    grain = Image.merge("RGB", [Image.effect_noise((600, 600), seed + k) for k in range(3)])
+    grain.save(str(path), "JPEG", quality=95)
+    return path
+
+
+def test_a_send_over_the_size_cap_does_no_image_work_on_the_main_thread(
+        panel_on, make_panel, servers, qtbot, tmp_path, monkeypatch):
+    """Images are prepared for the size cap on the image thread when attached (and, for a
+    reopened conversation, when it is shown): a send whose history images must shrink does
+    no Pillow decoding or encoding, file reading or hashing on the main thread, and sends
+    the bytes fitting them the slow way gives."""
+    import hashlib
+
+    from nuke_ai_panel.images import fit_to_cap, fitting
+    from nuke_ai_panel.images import request as request_module
+
+    fitting.forget_all()
+    panel = panel_on("openai", "vision-cap-thread")
+    panel.attachments.attach_files([str(noisy_jpeg(tmp_path / f"p{i}.jpg", 8 + 2 * i))
+                                    for i in range(3)])
+    wait_attached(panel, qtbot, 3)
+    send(panel, qtbot, "Three plates")
+    history = list(panel.conversation.messages[0].images)
+    cap = sum(a.byte_size for a in history)  # the 4 images of the next send exceed it
+    monkeypatch.setattr(request_module, "DEFAULT_REQUEST_CAP", cap)
+    main: Dict[str, int] = {"decode": 0, "encode": 0, "read": 0, "hash": 0}
+
+    def counted(kind: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is threading.main_thread():
+                main[kind] += 1
+            return real(*args, **kwargs)
+        return call
+
+    def count_main_thread_work(patch: Any) -> None:
+        for kind, owner, name in (("decode", Image, "open"), ("encode", Image.Image, "save"),
+                                  ("read", Path, "read_bytes"), ("hash", hashlib, "sha256")):
+            patch.setattr(owner, name, counted(kind, getattr(owner, name)))
+
+    def sent_images() -> List[str]:
+        return images_in("openai", chat_bodies(servers["openai"], "vision-cap-thread")[-1])
+
+    panel.attachments.attach_files([str(noisy_jpeg(tmp_path / "p3.jpg", 16))])
+    wait_attached(panel, qtbot)
+    new = list(panel.attachments.pending)
+    qtbot.waitUntil(lambda: all(fitting.prepared(a.digest) for a in history + new),
+                    timeout=WAIT_MS)
+    with pytest.MonkeyPatch.context() as patch:
+        count_main_thread_work(patch)
+        send(panel, qtbot, "And one more")
+    assert main == {"decode": 0, "encode": 0, "read": 0, "hash": 0}
+    fitting.forget_all()
+    expected = fit_to_cap(history + new, cap)
+    assert [len(base64.b64decode(d)) for d in sent_images()] == [a.byte_size for a in expected]
+    assert sent_images() == [a.base64() for a in expected]
+    assert sum(a.byte_size for a in expected) < sum(a.byte_size for a in history + new)
+
+    # a reopened conversation: its stored images are prepared off the main thread once shown
+    conv_id = panel.conversation.id
+    reopened = make_panel()
+    reopened.set_model("vision-cap-thread")
+    assert reopened.open_conversation(conv_id)
+    qtbot.waitUntil(lambda: all(fitting.prepared(a.digest) for a in history + new),
+                    timeout=WAIT_MS)
+    with pytest.MonkeyPatch.context() as patch:
+        count_main_thread_work(patch)
+        send(reopened, qtbot, "Once more")
+    assert main == {"decode": 0, "encode": 0, "read": 0, "hash": 0}
+    assert sent_images() == [a.base64() for a in expected]
+    fitting.forget_all()
+
+
 # -- what cannot be attached or sent -----------------------------------------------------------
 
 
