@@ -20,6 +20,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from ..assist.actions import CODE_OFF_NOTE, PasteNodes, RunPython, SetExpression
 from ..graph.context import summarise_value
+from ..graph.nk_lexer import decode_value, is_quoted
 from ..graph.risk import RiskReport, scan_expression
 
 __all__ = ["KnobChange", "SetKnobs", "ConnectInput", "DeleteNodes", "Proposal",
@@ -27,6 +28,7 @@ __all__ = ["KnobChange", "SetKnobs", "ConnectInput", "DeleteNodes", "Proposal",
 
 KNOBS_BLOCKED = "These knob values run code (flagged in the preview), so they cannot be set."
 SHOWN_CHARS = 60
+_NO_LIMIT = 1 << 62
 
 
 def show_raw(raw: Optional[str]) -> str:
@@ -62,6 +64,19 @@ class KnobChange:
 
     def describe(self) -> str:
         return f"{self.knob}: {show_raw(self.old)} -> {_show_new(self.new, self.expression)}"
+
+    def cells(self) -> Tuple[str, str]:
+        """``(now, new)`` exactly, for a preview table: the text the knob holds now (a
+        quoted .nk string decoded, so quotes, newlines and " -> " come through as they are;
+        "(default)" when not set; only animation or shape data too big to read is
+        summarised) and the new value as :meth:`describe` writes it, untrimmed."""
+        if self.old is None:
+            now = "(default)"
+        else:
+            # no length limit: text is never cut; many-key curves and roto shapes are
+            now = summarise_value(self.knob, self.old, _NO_LIMIT) or (
+                decode_value(self.old) if is_quoted(self.old) else self.old)
+        return now, _show_new(self.new, self.expression)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import io
 import os
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from .errors import (
     IMAGE_CORRUPT,
@@ -265,30 +265,63 @@ def _save(image: Any, fmt: str, **options: Any) -> bytes:
     return out.getvalue()
 
 
-def _encoded(image: Any, original: Tuple[int, int], label: str, source: Optional[str],
-             max_side: int, target_bytes: int, png: bool = True) -> ImageAttachment:
+def fitted_image(image: Any, max_side: int) -> Tuple[Any, bool]:
+    """``(image, graphic)``: ``image`` in display mode (module notes), at most ``max_side``
+    px on its long side, and whether it had few colours before resampling (a graphic)."""
     Image, _ = load_pillow()
     image = _to_display_mode(image)
     graphic = image.getcolors(GRAPHIC_COLOURS) is not None  # before resampling adds colours
     resampling = getattr(Image, "Resampling", Image)
     image.thumbnail((max_side, max_side), resampling.LANCZOS)
+    return image, graphic
+
+
+def _encoded(image: Any, original: Tuple[int, int], label: str, source: Optional[str],
+             max_side: int, target_bytes: int, png: bool = True) -> ImageAttachment:
+    image, graphic = fitted_image(image, max_side)
     data, fmt = _encode(image, target_bytes, png, graphic)
     return ImageAttachment(data, MEDIA_TYPES[fmt], image.width, image.height, label, source,
                            original)
 
 
-def _encode(image: Any, target_bytes: int, png: bool, graphic: bool) -> Tuple[bytes, str]:
-    """PNG or JPEG (module notes); ``png`` False skips trying PNG for an opaque image
-    (re-encoding a JPEG: its PNG would only be bigger)."""
-    if png or image.mode == "RGBA":
-        data = _save(image, "PNG")
-        if image.mode == "RGBA" or len(data) <= SMALL_PNG_BYTES:
-            return data, "PNG"
-        if graphic and len(data) <= target_bytes:
-            return data, "PNG"
-    jpeg = b""
+#: An encoding: ``("PNG", 0)`` or ``("JPEG", quality)``.
+EncodingKey = Tuple[str, int]
+PNG_KEY: EncodingKey = ("PNG", 0)
+
+
+def encode_as(image: Any, key: EncodingKey) -> bytes:
+    """``image`` encoded as ``key`` says (JPEG optimised)."""
+    if key[0] == "PNG":
+        return _save(image, "PNG")
+    return _save(image, "JPEG", quality=key[1], optimize=True)
+
+
+def choose_encoding(size: Callable[[EncodingKey], int], target_bytes: int, png: bool,
+                    rgba: bool, graphic: bool) -> EncodingKey:
+    """The one rule for which encoding an image gets (module notes), given ``size(key)``,
+    the byte size of each encoding: PNG when there is alpha, when the PNG is small or, for
+    a graphic, when it fits ``target_bytes``; otherwise the best JPEG quality that fits, or
+    the lowest. ``png`` False skips trying PNG for an opaque image (re-encoding a JPEG)."""
+    if png or rgba:
+        png_size = size(PNG_KEY)
+        if rgba or png_size <= SMALL_PNG_BYTES or (graphic and png_size <= target_bytes):
+            return PNG_KEY
     for quality in JPEG_QUALITIES:
-        jpeg = _save(image, "JPEG", quality=quality, optimize=True)
-        if len(jpeg) <= target_bytes:
-            break
-    return jpeg, "JPEG"
+        if size(("JPEG", quality)) <= target_bytes:
+            return ("JPEG", quality)
+    return ("JPEG", JPEG_QUALITIES[-1])
+
+
+def _encode(image: Any, target_bytes: int, png: bool, graphic: bool) -> Tuple[bytes, str]:
+    """PNG or JPEG bytes and the format, by :func:`choose_encoding` (each encoding made at
+    most once)."""
+    made: Dict[EncodingKey, bytes] = {}
+
+    def encoding(key: EncodingKey) -> bytes:
+        if key not in made:
+            made[key] = encode_as(image, key)
+        return made[key]
+
+    key = choose_encoding(lambda k: len(encoding(k)), target_bytes, png,
+                          image.mode == "RGBA", graphic)
+    return encoding(key), key[0]

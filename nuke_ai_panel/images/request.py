@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, NamedTuple, Sequence
 
-from .attachment import ImageAttachment, MAX_SIDE
+from . import fitting
+from .attachment import ImageAttachment
 from .errors import IMAGES_OVER_CAP, ImageError
 
 __all__ = [
@@ -32,8 +33,7 @@ __all__ = [
 ]
 
 DEFAULT_REQUEST_CAP = 4 * 1024 * 1024
-SMALLEST_SIDE = 384
-_SIDES = (MAX_SIDE, 768, 512, SMALLEST_SIDE)
+SMALLEST_SIDE = fitting.SIDES[-1]
 WIRE_STYLES = ("openai", "mistral", "anthropic", "gemini", "ollama")
 
 
@@ -46,16 +46,20 @@ def fit_to_cap(images: Sequence[ImageAttachment], cap: int = DEFAULT_REQUEST_CAP
 
     Images already within an even share of the cap are left alone. ImageError
     (images_over_cap) when even ``SMALLEST_SIDE`` px does not fit; needs Pillow only when
-    something must be shrunk.
+    something must be shrunk that was not prepared (:mod:`.fitting`): a prepared image's
+    smaller encodings are looked up, not made.
     """
     out = list(images)
     total = sum(a.byte_size for a in out)
     if total <= cap:
         return out
-    for side in _SIDES:
-        share = cap // len(out)
-        out = [a if a.byte_size <= share else a.shrunk(min(side, max(a.width, a.height)), share)
-               for a in out]
+    share = cap // len(out)
+    ready = [fitting.prepared(a.digest) for a in out]
+    for step, side in enumerate(fitting.SIDES):
+        out = [a if a.byte_size <= share else
+               made.shrunk(step, share, a) if made is not None else
+               a.shrunk(min(side, max(a.width, a.height)), share)
+               for a, made in zip(out, ready)]
         if sum(a.byte_size for a in out) <= cap:
             return out
     count = len(out)

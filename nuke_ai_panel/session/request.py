@@ -79,10 +79,13 @@ def request_messages(messages: Sequence[HistoryMessage]) -> List[Message]:
 
 
 def _attachments(images: Sequence[Any]) -> tuple:
-    """A message's images as attachments: history references are read from the store."""
+    """A message's images as attachments: a history reference is looked up among the
+    prepared images (:mod:`~nuke_ai_panel.images.fitting`: no disk read, no hashing), else
+    read from the store."""
     if not images:
         return ()
     from ..images import ImageError, ImageStore, is_image_ref
+    from ..images.fitting import attachment_for
     store = ImageStore()
     out = []
     for image in images:
@@ -90,7 +93,7 @@ def _attachments(images: Sequence[Any]) -> tuple:
             out.append(image)
             continue
         try:
-            out.append(store.load(image))
+            out.append(attachment_for(image) or store.load(image))
         except (ImageError, ValueError) as exc:
             log.warning("an image of the conversation is left out: %s", exc)
     return tuple(out)

@@ -138,9 +138,7 @@ class AgentController(QtCore.QObject):
 
     def _on_event(self, turn: Turn, event: Any) -> None:
         kind = event.type
-        if kind == "notice":
-            self.panel.transcript.add_notice(event.message, "warning")
-        elif turn is not self._turn:
+        if turn is not self._turn:  # a notice of any turn is the chat panel's to show
             return
         elif kind == "tool_call":
             self._serial += 1

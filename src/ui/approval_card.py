@@ -176,8 +176,11 @@ class ApprovalCard(QtWidgets.QFrame, PreviewParts):
         table.setRootIsDecorated(False)
         table.setHeaderLabels(["Knob", "Now", "New"])
         for change in action.changes:
-            now, _, new = change.describe().partition(": ")[2].partition(" -> ")
-            table.addTopLevelItem(QtWidgets.QTreeWidgetItem([change.knob, now, new]))
+            now, new = change.cells()
+            item = QtWidgets.QTreeWidgetItem([change.knob, now, new])
+            for column, text in ((1, now), (2, new)):
+                item.setToolTip(column, text)
+            table.addTopLevelItem(item)
         table.resizeColumnToContents(0)
         layout.addWidget(table)
         if action.risk.findings:

@@ -7,6 +7,9 @@ image thread (:mod:`.image_jobs`), with its tray thumbnail, so the panel never s
 big image; the main thread only adds the finished thumbnail. A file that cannot be used
 (not an image, an EXR, damaged, gone) is told in the notice bar with what to do. Send takes
 the tray's images with the text (:meth:`take`); until then each one can be removed.
+Each image, and each stored image of a reopened conversation, is then also prepared for
+the request size cap on the image thread (:mod:`nuke_ai_panel.images.fitting`), so a send
+does no image work on the main thread.
 
 "Attach Viewer frame" (``attachViewerButton``) is enabled inside Nuke while a Viewer is
 open; the standalone app has no Viewer (its host cannot render), so there it stays disabled
@@ -18,12 +21,12 @@ from __future__ import annotations
 
 import os
 from functools import partial
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Set, Tuple
 
 from Qt import QtCore, QtGui, QtWidgets
 
 from nuke_ai_panel.graph.host import HostError
-from nuke_ai_panel.images import ImageAttachment, ImageError
+from nuke_ai_panel.images import ImageAttachment, ImageError, fitting, is_image_ref
 from nuke_ai_panel.logs import get_logger
 
 from .image_jobs import ImageJobs
@@ -116,6 +119,29 @@ def _prepared(make: Callable[[], ImageAttachment]) -> Tuple[ImageAttachment, Any
     return attachment, thumbnail(attachment.data, TRAY_PX)
 
 
+def _prepare_stored(refs: Sequence[Any]) -> int:
+    """On the image thread: read each history reference from the store and prepare it for
+    the size cap; one that is gone is skipped (the send leaves it out and logs why).
+    Returns how many were prepared."""
+    from nuke_ai_panel.images import ImageStore
+    done = 0
+    for ref in refs:
+        try:
+            fitting.prepare(ImageStore().load(ref))
+        except (ImageError, ValueError) as exc:
+            log.debug("history image not prepared: %s", exc)
+            continue
+        done += 1
+    return done
+
+
+def _ignored(_result: Any, error: Optional[BaseException]) -> None:
+    """A preparation for the size cap that failed only costs speed: the send fits the image
+    itself."""
+    if error is not None:
+        log.debug("preparing an image for the size cap failed: %s", error)
+
+
 def _qimage_bytes(image: QtGui.QImage) -> bytes:
     """On the image thread: a clipboard image as PNG file bytes (fast, uncompressed: it is
     re-encoded right after)."""
@@ -151,6 +177,7 @@ class AttachmentController(QtCore.QObject):
         super().__init__(panel)
         self.panel = panel
         self.pending: List[ImageAttachment] = []
+        self._asked: Set[str] = set()  # digests of stored images sent to be prepared
         self.jobs = ImageJobs(self)
         self.tray = AttachmentTray()
         self.tray.removeRequested.connect(self.remove)
@@ -195,6 +222,23 @@ class AttachmentController(QtCore.QObject):
     def _poll(self) -> None:
         if self.panel.isVisible():  # a hidden pane asks Nuke nothing
             self.update_viewer_button()
+            self.prepare_history()
+
+    def prepare_history(self) -> bool:
+        """The conversation's stored images (a reopened one's) that are not prepared for
+        the size cap yet are read and prepared on the image thread, so that a send only
+        looks them up (:mod:`nuke_ai_panel.images.fitting`); each is asked for once.
+        False when there is nothing to do."""
+        todo = []
+        for message in getattr(self.panel.conversation, "messages", ()):
+            for image in message.images if message.role == "user" else ():
+                digest = str(image["image"]).partition(".")[0] if is_image_ref(image) else ""
+                if digest and digest not in self._asked and fitting.prepared(digest) is None:
+                    self._asked.add(digest)
+                    todo.append(image)
+        todo = todo[-fitting.MAX_PREPARED:]  # the cache keeps no more than that
+        return bool(todo) and self.jobs.submit(partial(_prepare_stored, todo), _ignored,
+                                               counted=False)
 
     def update_viewer_button(self) -> None:
         """Enable "Viewer frame" only where a Viewer is open, with a tooltip saying why not."""
@@ -282,6 +326,10 @@ class AttachmentController(QtCore.QObject):
         self.pending.append(attachment)
         self.tray.add(image, attachment.describe())
         self.changed.emit()
+        # its smaller encodings for the size cap, made once, ahead: a send only looks them
+        # up (one sent before they are ready is fitted the slow way; nothing waits for them)
+        if fitting.prepared(attachment.digest) is None:
+            self.jobs.submit(partial(fitting.prepare, attachment), _ignored, counted=False)
 
     def _failed(self, label: str, error: BaseException) -> None:
         if isinstance(error, ImageError):
@@ -330,20 +378,27 @@ class AttachmentController(QtCore.QObject):
         return turn
 
     def restore_last(self, messages: Sequence[Any]) -> int:
-        """Edit last: the last user message's images back in the (empty) tray, so sending
-        it again loses none; returns how many. Stored ones are read back from history (at
-        most 1024 px each: bounded); one that is gone is told in the notice bar."""
+        """Edit last: the last user message's images back in the tray, after any already
+        there (one already in the tray is not added twice), so sending it again loses none;
+        returns how many were added. Stored ones are read back from history (at most
+        1024 px each: bounded); one that is gone is told in the notice bar."""
         last = next((m for m in reversed(messages) if m.role == "user"), None)
-        if last is None or self.pending or not last.images:
+        if last is None or not last.images:
             return 0
         from nuke_ai_panel.images import ImageStore, is_image_ref
+        have = {attachment.digest for attachment in self.pending}
         count = 0
         for image in last.images:
+            stored = is_image_ref(image)
+            # a stored image's name is its digest: one already in the tray is not read
+            if (str(image["image"]).partition(".")[0] if stored else image.digest) in have:
+                continue
             try:
-                attachment = ImageStore().load(image) if is_image_ref(image) else image
+                attachment = ImageStore().load(image) if stored else image
             except (ImageError, ValueError) as exc:
                 self._tell(str(exc))
                 continue
+            have.add(attachment.digest)
             self._added(attachment, thumbnail(attachment.data, TRAY_PX))
             count += 1
         return count

@@ -36,19 +36,20 @@ class ImageJobs(QtCore.QObject):
         self._done.connect(self._deliver, QtCore.Qt.QueuedConnection)
         self.pending = 0
 
-    def submit(self, job: Callable[[], Any], on_done: Done) -> bool:
+    def submit(self, job: Callable[[], Any], on_done: Done, counted: bool = True) -> bool:
         """Run ``job()`` on the image thread and call ``on_done`` on the main thread;
-        False (nothing runs) after :meth:`close`."""
+        False (nothing runs) after :meth:`close`. ``counted`` False: work ahead that
+        nothing waits for (it is not in ``pending``)."""
         if self._state["closed"]:
             return False
-        self.pending += 1
+        self.pending += counted
         future = self._state["pool"].submit(job)
-        future.add_done_callback(lambda f: _emit_if_alive(self._done, (f, on_done)))
+        future.add_done_callback(lambda f: _emit_if_alive(self._done, (f, on_done, counted)))
         return True
 
     def _deliver(self, item: Any) -> None:
-        future, on_done = item
-        self.pending -= 1
+        future, on_done, counted = item
+        self.pending -= counted
         if self._state["closed"]:
             return
         error = _error_of(future)

@@ -66,6 +66,24 @@ def test_set_knobs_shows_old_and_new_values_and_expressions(qtbot):
     assert rows[1].startswith("gamma | ") and rows[1].endswith(" | expression frame / 10")
 
 
+def test_knob_table_shows_values_with_arrows_quotes_and_newlines_exactly(qtbot):
+    """Now and New come from the change's values, never from its describe() line: text
+    holding " -> ", quotes or a newline is shown as it is, in its own column."""
+    old = 'plate -> comp "v2"\nsecond line'
+    new = 'final -> "grade"\nnotes: a -> b'
+    host = example_host()
+    registry = ToolRegistry(host)
+    setup = registry.call("set_knobs", {"node": "Grade_fg", "values": {"label": old}})
+    assert registry.apply(setup).ok
+    proposal = registry.call("set_knobs", {"node": "Grade_fg", "values": {"label": new}})
+    card = ApprovalCard(Approval("call_1", "set_knobs", proposal, lambda *a: None))
+    qtbot.addWidget(card)
+    table = card.findChild(QtWidgets.QTreeWidget, "previewKnobs")
+    row = table.topLevelItem(0)
+    assert [row.text(c) for c in range(3)] == ["label", old, new]
+    assert row.toolTip(1) == old and row.toolTip(2) == new
+
+
 def test_a_knob_value_that_runs_code_is_flagged(qtbot):
     card = card_for(qtbot, "set_knobs", {"node": "Grade_fg",
                                          "values": {"label": "[python os.getcwd()]"}})

@@ -225,6 +225,79 @@ def test_images_are_prepared_off_the_main_thread(panel_on, qtbot, tmp_path, monk
     assert threads[0].startswith("panel-images")
 
 
+def noisy_jpeg(path: Path, seed: int) -> Path:
+    grain = Image.merge("RGB", [Image.effect_noise((600, 600), seed + k) for k in range(3)])
+    grain.save(str(path), "JPEG", quality=95)
+    return path
+
+
+def test_a_send_over_the_size_cap_does_no_image_work_on_the_main_thread(
+        panel_on, make_panel, servers, qtbot, tmp_path, monkeypatch):
+    """Images are prepared for the size cap on the image thread when attached (and, for a
+    reopened conversation, when it is shown): a send whose history images must shrink does
+    no Pillow decoding or encoding, file reading or hashing on the main thread, and sends
+    the bytes fitting them the slow way gives."""
+    import hashlib
+
+    from nuke_ai_panel.images import fit_to_cap, fitting
+    from nuke_ai_panel.images import request as request_module
+
+    fitting.forget_all()
+    panel = panel_on("openai", "vision-cap-thread")
+    panel.attachments.attach_files([str(noisy_jpeg(tmp_path / f"p{i}.jpg", 8 + 2 * i))
+                                    for i in range(3)])
+    wait_attached(panel, qtbot, 3)
+    send(panel, qtbot, "Three plates")
+    history = list(panel.conversation.messages[0].images)
+    cap = sum(a.byte_size for a in history)  # the 4 images of the next send exceed it
+    monkeypatch.setattr(request_module, "DEFAULT_REQUEST_CAP", cap)
+    main: Dict[str, int] = {"decode": 0, "encode": 0, "read": 0, "hash": 0}
+
+    def counted(kind: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is threading.main_thread():
+                main[kind] += 1
+            return real(*args, **kwargs)
+        return call
+
+    def count_main_thread_work(patch: Any) -> None:
+        for kind, owner, name in (("decode", Image, "open"), ("encode", Image.Image, "save"),
+                                  ("read", Path, "read_bytes"), ("hash", hashlib, "sha256")):
+            patch.setattr(owner, name, counted(kind, getattr(owner, name)))
+
+    def sent_images() -> List[str]:
+        return images_in("openai", chat_bodies(servers["openai"], "vision-cap-thread")[-1])
+
+    panel.attachments.attach_files([str(noisy_jpeg(tmp_path / "p3.jpg", 16))])
+    wait_attached(panel, qtbot)
+    new = list(panel.attachments.pending)
+    qtbot.waitUntil(lambda: all(fitting.prepared(a.digest) for a in history + new),
+                    timeout=WAIT_MS)
+    with pytest.MonkeyPatch.context() as patch:
+        count_main_thread_work(patch)
+        send(panel, qtbot, "And one more")
+    assert main == {"decode": 0, "encode": 0, "read": 0, "hash": 0}
+    fitting.forget_all()
+    expected = fit_to_cap(history + new, cap)
+    assert [len(base64.b64decode(d)) for d in sent_images()] == [a.byte_size for a in expected]
+    assert sent_images() == [a.base64() for a in expected]
+    assert sum(a.byte_size for a in expected) < sum(a.byte_size for a in history + new)
+
+    # a reopened conversation: its stored images are prepared off the main thread once shown
+    conv_id = panel.conversation.id
+    reopened = make_panel()
+    reopened.set_model("vision-cap-thread")
+    assert reopened.open_conversation(conv_id)
+    qtbot.waitUntil(lambda: all(fitting.prepared(a.digest) for a in history + new),
+                    timeout=WAIT_MS)
+    with pytest.MonkeyPatch.context() as patch:
+        count_main_thread_work(patch)
+        send(reopened, qtbot, "Once more")
+    assert main == {"decode": 0, "encode": 0, "read": 0, "hash": 0}
+    assert sent_images() == [a.base64() for a in expected]
+    fitting.forget_all()
+
+
 # -- what cannot be attached or sent -----------------------------------------------------------
 
 
@@ -254,7 +327,8 @@ def test_a_text_only_ollama_model_gets_no_image_and_the_panel_says_why(panel_on,
     (body,) = chat_bodies(servers["ollama"], "text-only-panel")
     assert images_in("ollama", body) == [] and "What is it?" in text_of("ollama", body)
     shown = panel.transcript.toPlainText()
-    assert "text-only-panel takes no image input" in shown and "plate.png" in shown
+    assert shown.count("text-only-panel takes no image input") == 1, "the notice shows once"
+    assert "plate.png" in shown
     assert panel.transcript.raw_texts()[-1] == "Echo: What is it?"
 
 
@@ -342,3 +416,27 @@ def test_edit_last_puts_the_images_back_and_the_resend_carries_them(panel_on, se
     first, second = chat_bodies(servers["openai"], "vision-edit")
     assert len(images_in("openai", second)) == 1 and "First try" not in text_of("openai", second)
     assert [m.text for m in panel.conversation.messages] == ["Second try", "Echo: Second try"]
+
+
+def test_edit_last_with_images_in_the_tray_merges_the_messages_images(panel_on, servers, qtbot,
+                                                                      tmp_path):
+    """Images attached before Edit last stay, the edited message's join them, and one in
+    both is there once: the resend carries each image once."""
+    panel = panel_on("openai", "vision-edit-merge")
+    first = png_file(tmp_path / "first.png")
+    panel.attachments.attach_files([str(first), str(png_file(tmp_path / "both.png",
+                                                                 colour=(0, 0, 200)))])
+    wait_attached(panel, qtbot, 2)
+    send(panel, qtbot, "What is it?")
+    panel.attachments.attach_files([str(png_file(tmp_path / "second.png", colour=(0, 200, 0))),
+                                    str(tmp_path / "both.png")])
+    wait_attached(panel, qtbot, 2)
+    assert panel.edit_last()
+    labels = [a.label for a in panel.attachments.pending]
+    assert labels == ["second.png", "both.png", "first.png"]
+    assert panel.attachments.tray.count() == 3
+    send(panel, qtbot, "What is it, really?")
+    body = chat_bodies(servers["openai"], "vision-edit-merge")[-1]
+    colours = sorted(decoded(data).getpixel((5, 5))[:3] for data in images_in("openai", body))
+    assert colours == [(0, 0, 200), (0, 200, 0), (200, 10, 10)]
+    assert [len(m.images) for m in panel.conversation.messages] == [3, 0]
