@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import io
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, FrozenSet, List, Optional, Union
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Union
 
 import aiohttp
 
@@ -124,14 +125,31 @@ async def _attempt(session: aiohttp.ClientSession, provider: Provider, request: 
             response.close()
 
 
+# aiohttp warns (ResourceWarning) that a bytes body over 1 MiB "might lock the event loop"
+# (aiohttp/payload.py, TOO_LARGE_BYTES_BODY) and wants a file-like body instead, which it
+# writes in pieces; requests with images are that large.
+_LARGE_BODY = 1024 * 1024
+
+
+def _body(http: HttpRequest) -> Dict[str, Any]:
+    """The headers and JSON body of ``http`` as ``ClientSession.request`` keywords: JSON
+    encoded once here (as aiohttp would: ``json.dumps``, UTF-8); a body over 1 MiB as a
+    file-like object."""
+    if http.json is None:
+        return {"headers": http.headers}
+    data = json.dumps(http.json).encode("utf-8")
+    headers = {**http.headers, "Content-Type": "application/json"}
+    return {"headers": headers, "data": io.BytesIO(data) if len(data) > _LARGE_BODY else data}
+
+
 async def _open(session: aiohttp.ClientSession, provider: Provider, http: HttpRequest,
                 turn: Turn, first_token_at: float) -> aiohttp.ClientResponse:
     """Send the request and wait for headers, saying ``waiting`` once a second meanwhile."""
     deadlines = provider.settings.deadlines
     task = asyncio.ensure_future(session.request(
-        http.method, http.url, headers=http.headers, json=http.json, params=http.params,
+        http.method, http.url, params=http.params,
         timeout=aiohttp.ClientTimeout(total=None, sock_connect=deadlines.connect),
-        allow_redirects=True))
+        allow_redirects=True, **_body(http)))
     opened = False
     try:
         while True:
@@ -322,8 +340,9 @@ async def _request_json(session: aiohttp.ClientSession, provider: Provider,
 
     async def call() -> Any:
         async with session.request(
-                http.method, http.url, headers=http.headers, json=http.json, params=http.params,
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=deadlines.connect)) as resp:
+                http.method, http.url, params=http.params,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=deadlines.connect),
+                **_body(http)) as resp:
             body = await resp.read()
             if resp.status >= 300:
                 error = provider.http_error(resp.status, resp.headers, body, "")

@@ -416,3 +416,18 @@ def test_check_connection_refused(protocol: str) -> None:
     check, elapsed = run(lambda s: check_connection(s, settings_for(protocol, base)))
     assert not check.ok and check.error_kind == errors.CONNECT and check.hint
     assert elapsed < 3.0
+
+
+def test_a_request_of_several_megabytes_goes_out_whole(server: ProtocolServer) -> None:
+    """Images make requests of several MB: the body goes out whole and the answer comes
+    back, with no warning from aiohttp that one large write may hold the event loop (the
+    tests turn that ResourceWarning into an error; in Nuke it would be noise)."""
+    events: List[Any] = []
+    settings = settings_for(server.protocol, server.base_url, "any-model")
+    big = "pixels " * (3 * 1024 * 1024 // 7)
+    request = ChatRequest(model="any-model",
+                          messages=[Message("system", big), Message("user", PROMPT)])
+    result, _ = run(lambda s: stream_chat(s, settings, request, events.append))
+    check_contract(events, result)
+    assert expect_done(result).text == build_scenario(server.protocol, "any-model", PROMPT).text
+    assert big in json.dumps(server.requests[-1].json_body)

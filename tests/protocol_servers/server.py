@@ -227,7 +227,7 @@ class ProtocolServer:
     # ----- routes ----------------------------------------------------------------------------
 
     def _app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(client_max_size=64 * 1024 * 1024)  # providers take requests of many MB (images)
         p = _PREFIX[self.protocol]
         routes = {
             "ollama": [("POST", "/api/chat", self._chat), ("GET", "/api/tags", self._models),
