@@ -59,6 +59,12 @@ class TurnUndo:
     def applied(self) -> int:
         return len(self.steps)
 
+    def forget(self) -> None:
+        """Drop every step without undoing it: the comp it was applied to was replaced
+        (the standalone app opened another script), so "Undo this turn" has nothing left
+        to undo and must not report undoing changes in a comp no longer shown."""
+        self.steps.clear()
+
     def undo(self, host: Host) -> UndoReport:
         """Undo every recorded step in reverse through ``host.undo(expect=title)``. Stops at
         the first step that is no longer the last undo step (the artist changed the comp or
