@@ -1,9 +1,10 @@
 """Apply or reject a proposed change, and undo a whole agent turn.
 
 :func:`apply` is the only way a write tool changes the comp: ONE named undo group per
-proposal (its ``title``: "AI: create 3 nodes", "AI: set Blur1.size"), all or nothing: on
-any failure the group is cancelled and the comp is as it was. The result text tells the
-model what happened (names created, old/new values, new inputs, names deleted, output and
+proposal (its ``title``: "AI: create 3 nodes", "AI: set Blur1.size"), run by
+``Host.in_undo_group`` in one main-thread call so the artist's edits never join it; all
+or nothing: on any failure the group is cancelled and the comp is as it was. The result
+text tells the model what happened (names created, old/new values, new inputs, names deleted, output and
 traceback). A proposal that would run code while code execution is off is refused, exactly
 like the helpers. :class:`TurnUndo` records each applied step so "Undo this turn" can undo
 them in reverse, each only if it is still the last undo step (what the artist did since is
@@ -13,7 +14,7 @@ never undone by mistake).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..assist import actions
 from ..graph.host import Host, HostError
@@ -58,6 +59,12 @@ class TurnUndo:
     def applied(self) -> int:
         return len(self.steps)
 
+    def forget(self) -> None:
+        """Drop every step without undoing it: the comp it was applied to was replaced
+        (the standalone app opened another script), so "Undo this turn" has nothing left
+        to undo and must not report undoing changes in a comp no longer shown."""
+        self.steps.clear()
+
     def undo(self, host: Host) -> UndoReport:
         """Undo every recorded step in reverse through ``host.undo(expect=title)``. Stops at
         the first step that is no longer the last undo step (the artist changed the comp or
@@ -95,34 +102,43 @@ def apply(proposal: Proposal, host: Host, turn: Optional[TurnUndo] = None,
     if not proposal.allowed:
         return failed(tool, f"Blocked, nothing was changed: {proposal.disabled_note}", budget)
     action = proposal.action
-    before = host.undo_names()
     if isinstance(action, (SetKnobs, ConnectInput, DeleteNodes)):
-        result = _apply_own(proposal, host, budget)
+        result, recorded = _apply_own(proposal, host, budget)
     else:
-        result = _from_outcome(proposal, host, actions.apply(host, action), budget)
-    if result.ok and turn is not None:
-        after = host.undo_names()  # a run that changed nothing leaves no undo step
-        recorded = after != before and bool(after) and after[-1] == proposal.title
+        outcome = actions.apply(host, action)
+        result, recorded = _from_outcome(proposal, host, outcome, budget), outcome.recorded
+    if result.ok and turn is not None:  # a run that changed nothing leaves no undo step
         turn.record(AppliedStep(tool, proposal.title, result.summary, recorded))
     return result
 
 
-def _apply_own(proposal: Proposal, host: Host, budget: int) -> ToolResult:
+def _apply_own(proposal: Proposal, host: Host, budget: int) -> Tuple[ToolResult, bool]:
+    """Apply a knob, connection or delete proposal as ONE ``Host.in_undo_group`` call;
+    returns the result and whether it made an undo step."""
     action = proposal.action
+
+    def edit() -> None:
+        if isinstance(action, SetKnobs):
+            for change in action.changes:
+                host.set_knob(action.node, change.knob, change.new, change.expression)
+        elif isinstance(action, ConnectInput):
+            host.set_input(action.node, action.input, action.new)
+        else:
+            host.delete_nodes(list(action.names))
+
     try:
-        with host.undo_group(action.title):
-            if isinstance(action, SetKnobs):
-                for change in action.changes:
-                    host.set_knob(action.node, change.knob, change.new, change.expression)
-            elif isinstance(action, ConnectInput):
-                host.set_input(action.node, action.input, action.new)
-            else:
-                host.delete_nodes(list(action.names))
+        recorded = host.in_undo_group(action.title, edit).recorded
     except HostError as exc:
-        return failed(proposal.tool, f"{action.title} failed, nothing was changed: {exc}", budget)
+        return failed(proposal.tool, f"{action.title} failed, nothing was changed: {exc}",
+                      budget), False
     except Exception as exc:  # a host refusing in an unforeseen way still leaves the comp as it was
         return failed(proposal.tool, f"{action.title} failed, nothing was changed: "
-                      f"{type(exc).__name__}: {exc}", budget)
+                      f"{type(exc).__name__}: {exc}", budget), False
+    return _own_result(proposal, host, budget), recorded
+
+
+def _own_result(proposal: Proposal, host: Host, budget: int) -> ToolResult:
+    action = proposal.action
     step = f" (one undo step: '{action.title}')"
     if isinstance(action, SetKnobs):
         return _knobs_result(proposal, action, host, step, budget)

@@ -157,7 +157,8 @@ Action = Union[PasteNodes, RunPython, SetExpression]
 
 @dataclass(frozen=True)
 class Outcome:
-    """What applying did. On failure the graph is as it was before Apply."""
+    """What applying did. On failure the graph is as it was before Apply. ``recorded``:
+    applying made a new undo step under its title (False when it changed nothing)."""
 
     ok: bool
     title: str
@@ -166,6 +167,7 @@ class Outcome:
     output: str = ""
     traceback: str = ""
     message: str = ""
+    recorded: bool = False
 
     def done_text(self) -> str:
         """What a successful apply did: ``created Blur1, Merge1; deleted Dot1``."""
@@ -254,32 +256,41 @@ class _RunFailed(Exception):
 
 
 def apply(host: Host, action: Action) -> Outcome:
-    """Run ``action`` on ``host`` as one undo group named after it. Never raises for what
-    the model wrote: a failure is an Outcome with the message or traceback, and the group
-    is cancelled so the graph is exactly as it was. A paste previewed as unconnected clears
-    the selection first, since Nuke's paste wires to whatever is selected."""
+    """Run ``action`` on ``host`` as one undo group named after it
+    (``Host.in_undo_group``: nothing the artist does meanwhile can join it). Never raises
+    for what the model wrote: a failure is an Outcome with the message or traceback, and
+    the group is cancelled so the graph is exactly as it was. A paste previewed as
+    unconnected clears the selection first, since Nuke's paste wires to whatever is
+    selected. ``created``/``deleted`` are read inside the group, so they are this
+    action's own."""
     refused = _refusal(action)
     if refused:
         return Outcome(False, action.title, message=refused)
-    before = _names(host)
-    note = output = ""
+
+    def run() -> Tuple[List[str], List[str], str, str]:
+        before = _names(host)
+        note = output = ""
+        if isinstance(action, PasteNodes):
+            target = action.connect_to if action.connect_to in before else None
+            if action.connect_to and target is None:
+                note = f"{action.connect_to} no longer exists, so the nodes are unconnected"
+            if target is None:
+                host.select([])
+            host.paste_script(action.snippet, target)
+        elif isinstance(action, RunPython):
+            result = host.run_python(action.code)
+            if not result.ok:
+                raise _RunFailed(result.output, result.traceback)
+            output = result.output
+        else:
+            host.set_knob(action.node, action.knob, action.expression, expression=True)
+            note = f"{action.node}.{action.knob} now follows {action.expression}"
+        after = _names(host)
+        created = [n for n in after if n not in before]
+        return created, [n for n in before if n not in after], output, note
+
     try:
-        with host.undo_group(action.title):
-            if isinstance(action, PasteNodes):
-                target = action.connect_to if action.connect_to in before else None
-                if action.connect_to and target is None:
-                    note = f"{action.connect_to} no longer exists, so the nodes are unconnected"
-                if target is None:
-                    host.select([])
-                host.paste_script(action.snippet, target)
-            elif isinstance(action, RunPython):
-                result = host.run_python(action.code)
-                if not result.ok:
-                    raise _RunFailed(result.output, result.traceback)
-                output = result.output
-            else:
-                host.set_knob(action.node, action.knob, action.expression, expression=True)
-                note = f"{action.node}.{action.knob} now follows {action.expression}"
+        step = host.in_undo_group(action.title, run)
     except _RunFailed as failed:
         return Outcome(False, action.title, output=failed.output, traceback=failed.traceback,
                        message="the code raised an error")
@@ -287,10 +298,9 @@ def apply(host: Host, action: Action) -> Outcome:
         return Outcome(False, action.title, message=str(exc))
     except Exception as exc:
         return Outcome(False, action.title, message=f"{type(exc).__name__}: {exc}")
-    after = _names(host)
-    created = [n for n in after if n not in before]
-    deleted = [n for n in before if n not in after]
-    return Outcome(True, action.title, created, deleted, output=output, message=note)
+    created, deleted, output, note = step.value
+    return Outcome(True, action.title, created, deleted, output=output, message=note,
+                   recorded=step.recorded)
 
 
 def _refusal(action: Action) -> str:

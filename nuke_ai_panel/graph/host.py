@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import (
     Any,
-    ContextManager,
+    Callable,
     Dict,
     List,
     NamedTuple,
@@ -20,7 +20,8 @@ from typing import (
     runtime_checkable,
 )
 
-__all__ = ["Host", "HostError", "NodeInfo", "NodeError", "NodeKnobs", "RunResult", "ViewerFrame"]
+__all__ = ["Host", "HostError", "NodeInfo", "NodeError", "NodeKnobs", "RunResult", "UndoStep",
+           "ViewerFrame"]
 
 
 class HostError(RuntimeError):
@@ -68,6 +69,15 @@ class RunResult(NamedTuple):
     ok: bool
     output: str
     traceback: str
+
+
+class UndoStep(NamedTuple):
+    """What ``Host.in_undo_group`` did: ``value`` is what the callable returned;
+    ``recorded`` is True when the group became a new undo step under its name, False when
+    the callable changed nothing (so Ctrl+Z has nothing of it to undo)."""
+
+    value: Any
+    recorded: bool
 
 
 class ViewerFrame(NamedTuple):
@@ -129,8 +139,13 @@ class Host(Protocol):
     def nodes_in_error(self) -> List[NodeError]:
         ...
 
-    def undo_group(self, name: str) -> ContextManager[None]:
-        """One named undo step around the block; cancelled if the block raises."""
+    def in_undo_group(self, name: str, fn: Callable[[], Any]) -> UndoStep:
+        """Call ``fn()`` as ONE undo step named ``name``: the group's begin, everything
+        ``fn`` does through this host, and its end run in one uninterrupted call on the
+        host's owner thread (Nuke's main thread), so nothing else (the artist's edits,
+        another caller) can land inside the group. If ``fn`` raises, the group is cancelled,
+        the graph is left as it was, and the exception propagates. Calls nest: an inner
+        group joins the outer one."""
 
     def undo(self, expect: Optional[str] = None) -> Optional[str]:
         """Undo the last undo step (Ctrl+Z) and return its name; None when there is none.

@@ -5,7 +5,9 @@ when already on the main thread, and otherwise through
 ``nuke.executeInMainThreadWithResult`` with the work wrapped so its exception is
 caught inside and re-raised here: Nuke itself would print it and hand back None.
 Calling ``executeInMainThreadWithResult`` from the main thread would hang Nuke, so
-that path is never taken there.
+that path is never taken there. Between two such calls Nuke's event loop runs the
+artist's own edits; an undo group is therefore never left open across calls
+(``in_undo_group`` runs the whole group in one).
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import io
 import os
 import tempfile
 import threading
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from .dialogs import non_blocking_dialogs
-from .host import HostError, NodeError, NodeInfo, NodeKnobs, RunResult, ViewerFrame
+from .host import HostError, NodeError, NodeInfo, NodeKnobs, RunResult, UndoStep, ViewerFrame
 from .nk_lexer import encode_value
 from .nk_model import parent_of
 from .nk_root import COLOUR_KNOBS, root_info_from_knobs
@@ -137,15 +139,17 @@ class NukeHost:
         self._end_undo()
         return result
 
-    @contextlib.contextmanager
-    def undo_group(self, name: str) -> Iterator[None]:
-        self._call(self._begin_undo, name)
-        try:
-            yield
-        except BaseException:
-            self._call(self._cancel_undo)
-            raise
-        self._call(self._end_undo)
+    def in_undo_group(self, name: str, fn: Callable[[], Any]) -> UndoStep:
+        """See ``Host.in_undo_group``: begin, ``fn`` and end (or cancel) are one
+        ``executeInMainThreadWithResult`` call, so Nuke's event loop cannot run the
+        artist's edits between them (they would join the open group)."""
+        return self._call(self._group, name, fn)
+
+    def _group(self, name: str, fn: Callable[[], Any]) -> UndoStep:
+        before = self._undo_names()
+        value = self._in_undo(name, fn)
+        after = self._undo_names()
+        return UndoStep(value, after != before and bool(after) and after[-1] == name)
 
     def undo(self, expect: Optional[str] = None) -> Optional[str]:
         """Undo Nuke's last undo step (``nuke.Undo.undo()``), checking its name with

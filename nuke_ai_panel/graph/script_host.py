@@ -11,20 +11,13 @@ from __future__ import annotations
 import contextlib
 import io
 import threading
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ..atomic import atomic_write_bytes
-from .host import HostError, NodeError, NodeInfo, NodeKnobs, RunResult, ViewerFrame
+from .host import HostError, NodeError, NodeInfo, NodeKnobs, RunResult, UndoStep, ViewerFrame
 from .nk_lexer import NkParseError, decode_value
-from .nk_model import (
-    PASTE_INPUT,
-    Directive,
-    Node,
-    Script,
-    full_name_of,
-    parent_of,
-    unique_name,
-)
+from .nk_model import PASTE_INPUT, Node, Script, parent_of, unique_name
+from .nk_paste import paste_into
 from .nk_root import root_info_from_knobs
 from .nk_values import expression_raw, to_raw
 from .nk_writer import extract_nodes, script_bytes, write_script
@@ -111,6 +104,15 @@ class ScriptHost:
                 self.cancel_undo()
                 raise
             self.end_undo()
+
+    def in_undo_group(self, name: str, fn: Callable[[], Any]) -> UndoStep:
+        """See ``Host.in_undo_group``: the host's lock is held from begin to end, so no
+        other thread's edit can land inside the group."""
+        with self._lock:
+            steps = len(self._undo)
+            with self.undo_group(name):
+                value = fn()
+            return UndoStep(value, len(self._undo) > steps)
 
     def undo(self, expect: Optional[str] = None) -> Optional[str]:
         """Undo the last step; with ``expect``, only if it has that name (see ``Host.undo``)."""
@@ -437,35 +439,7 @@ class ScriptHost:
             target = connect_to if connect_to is not None else self._paste_target(parent)
             if target is not None and parent_of(target) != parent:
                 target = None
-            taken = self._script.names_in(parent)
-            mapping: Dict[str, str] = {}
-            for n in snippet.nodes:
-                if n.parent is None:
-                    new = unique_name(n.name, taken)
-                    taken.add(new)
-                    mapping[n.full_name] = full_name_of(new, parent)
-                else:
-                    mapping[n.full_name] = f"{mapping[n.parent]}.{n.name}"
-            for n in self._script.nodes:
-                n.selected = False
-            created: List[str] = []
-            for n in snippet.nodes:
-                new_full = mapping[n.full_name]
-                n.parent = parent_of(new_full)
-                n.name = new_full.rsplit(".", 1)[-1]
-                n.inputs = [
-                    target if ref == PASTE_INPUT else mapping.get(ref) if ref else None
-                    for ref in n.inputs
-                ]
-                n.clone_of = mapping.get(n.clone_of) if n.clone_of else None
-                n.selected = n.parent == parent
-                self._script.add_node(n)
-                created.append(new_full)
-            for d in snippet.directives:
-                if d.text.startswith("add_layer"):
-                    self._script.directives.append(
-                        Directive(d.text, mapping.get(d.before or "", created[0] if created else None), parent)
-                    )
+            created = paste_into(self._script, snippet, target, parent)
             self.touch()
             return created
 

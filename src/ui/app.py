@@ -55,13 +55,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.panel = panel
         self.controller = controller
         self.setCentralWidget(panel)
-        self.files = ScriptFiles(self, panel.host, TITLE, read_only=str(EXAMPLE_SCRIPT))
+        self.files = ScriptFiles(self, panel.host, TITLE, read_only=str(EXAMPLE_SCRIPT),
+                                 busy=self._busy)
         self.graph = NodeGraphPanel(panel.host)
         dock = QtWidgets.QDockWidget("Node Graph", self)
         dock.setObjectName("nodeGraphDock")
         dock.setWidget(self.graph)
         self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, dock)
         self.files.hostChanged.connect(self._host_changed)
+        self.files.refused.connect(panel.set_status)
         self.files.changed.connect(self._redraw)
         controller.previewOpened.connect(self._preview_opened)
         controller.outcomeReady.connect(self._applied)
@@ -138,8 +140,21 @@ class MainWindow(QtWidgets.QMainWindow):
     def save_script(self) -> bool:
         return self.files.save()
 
+    def _busy(self) -> str:
+        """Why the comp cannot be switched now ("" when it can): a turn in flight works on
+        this comp (an agent turn would apply approved changes to the one left behind)."""
+        return "still answering: press Stop (Esc) first" if self.panel.streaming else ""
+
     def _host_changed(self, host: ScriptHost) -> None:
+        """Another comp replaced the old one (never mid-turn: ``_busy``). What pointed at
+        the old comp goes: the helpers' applied steps, and the agent's "Undo this turn"
+        (its steps were undo steps of the old comp)."""
         self.controller.forget_steps()
+        agent = self.panel.agent
+        if agent.undo_turn is not None and agent.undo_turn.registry is not None:
+            agent.undo_turn.registry.turn.forget()  # the session falls back on that turn
+        agent.undo_turn = None
+        agent.undo_button.setEnabled(False)
         self.panel.host = host
         self.graph.set_host(host)
         self._update_title()

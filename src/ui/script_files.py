@@ -6,6 +6,11 @@ and asks before dropping them (Open, New script, closing the window): Save, Disc
 as saved while its undo depth and script are those of the save; after undoing back to the save
 depth the text (less the selection) is compared once, so undoing every change clears the mark
 again. The shipped example comp is never overwritten: Save on it asks for a new file name.
+
+While a turn is in flight (an agent turn may still apply approved changes, a helper's
+answer is about this comp), switching comps is refused with a status line saying to press
+Stop first, as the panel does for other actions mid-answer: stopping on the artist's behalf
+would throw away changes they may be about to approve.
 """
 
 from __future__ import annotations
@@ -40,17 +45,23 @@ class ScriptFiles(QtCore.QObject):
 
     ``hostChanged(host)`` fires when another comp is opened or created; ``changed()`` when the
     comp was edited, undone or redone, by anything (the graph redraws), or saved (the title).
-    ``read_only`` names a file that Save must not overwrite (the shipped example).
+    ``read_only`` names a file that Save must not overwrite (the shipped example). ``busy``
+    says whether another comp may be opened now: "" when it may, else what the artist must
+    do first (e.g. "still answering: press Stop (Esc) first"); a refused New or Open
+    changes nothing and emits ``refused(status text)``.
     """
 
     hostChanged = QtCore.Signal(object)
     changed = QtCore.Signal()
+    refused = QtCore.Signal(str)
 
     def __init__(self, window: QtWidgets.QWidget, host: ScriptHost, title: str,
-                 read_only: Optional[str] = None) -> None:
+                 read_only: Optional[str] = None,
+                 busy: Optional[Callable[[], str]] = None) -> None:
         super().__init__(window)
         self.window = window
         self.host = host
+        self.busy = busy
         self.app_title = title
         self.read_only = os.path.abspath(read_only) if read_only else None
         self._clean: Tuple[Any, int, str] = (None, 0, "")
@@ -124,6 +135,14 @@ class ScriptFiles(QtCore.QObject):
 
     # -- opening -------------------------------------------------------------------------------
 
+    def may_switch(self, doing: str) -> bool:
+        """Whether the comp may be replaced now (the one check for New, Open and Open
+        Recent); when not, ``refused`` says why and what to do, ending "then ``doing``"."""
+        reason = self.busy() if self.busy is not None else ""
+        if reason:
+            self.refused.emit(f"{reason}, then {doing}")
+        return not reason
+
     def _switch(self, host: ScriptHost) -> None:
         self.host = host
         self.mark_clean()
@@ -132,6 +151,8 @@ class ScriptFiles(QtCore.QObject):
     def open(self, path: str, ask: bool = True) -> bool:
         """Open ``path``; False (and nothing changes) when the artist cancels or the file
         cannot be read (a message says why and it leaves the recent list)."""
+        if not self.may_switch("open the script"):
+            return False
         if ask and not self.maybe_discard("opening another script"):
             return False
         try:
@@ -146,6 +167,8 @@ class ScriptFiles(QtCore.QObject):
         return True
 
     def open_dialog(self) -> bool:
+        if not self.may_switch("open the script"):
+            return False
         if not self.maybe_discard("opening another script"):
             return False
         path, _filter = QtWidgets.QFileDialog.getOpenFileName(
@@ -154,6 +177,8 @@ class ScriptFiles(QtCore.QObject):
 
     def new_script(self) -> bool:
         """An empty comp (untitled), after asking about unsaved changes."""
+        if not self.may_switch("start a new script"):
+            return False
         if not self.maybe_discard("starting a new script"):
             return False
         self._switch(ScriptHost())

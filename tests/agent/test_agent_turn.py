@@ -92,6 +92,17 @@ def test_a_turn_partly_undone_by_hand_undoes_the_rest(backend):
     assert backend.text() != before
 
 
+def test_a_forgotten_turn_undoes_nothing(backend):
+    """Another comp replaced this one: "Undo this turn" leaves the old comp alone."""
+    registry = ToolRegistry(backend.host)
+    run_turn(backend, registry)
+    after = backend.text()
+    registry.turn.forget()
+    report = backend.run(registry.undo_turn)
+    assert report.ok and report.undone == [] and report.message == "Nothing to undo in this turn."
+    assert backend.text() == after and backend.undo_names() == TITLES
+
+
 ACCEPTANCE = "Add a blur after the grade"
 
 

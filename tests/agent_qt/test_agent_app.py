@@ -95,3 +95,61 @@ def test_on_nuke_host_each_approved_write_is_one_undo_group(make_panel, qtbot, m
         assert backend.text() == before
     finally:
         pump.stop()
+
+
+STILL_ANSWERING = "still answering: press Stop (Esc) first, then "
+
+
+def test_new_open_and_open_recent_are_refused_while_a_turn_runs(window, qtbot, tmp_path,
+                                                                 monkeypatch):
+    from nuke_ai_panel.recent_scripts import add_recent
+
+    panel, host = window.panel, window.host
+    other = tmp_path / "other.nk"
+    other.write_text("Root {\n inputs 0\n}\nBlur {\n name Blur_other\n}\n", encoding="utf-8")
+    add_recent(str(other))
+    dialogs = []
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                        lambda *args, **kwargs: dialogs.append(args) or (str(other), ""))
+    send(panel, "Add a soft blur")
+    card = wait_card(panel, qtbot)  # the turn waits for the artist's approval
+
+    assert not window.files.new_script()
+    assert panel.status_text() == STILL_ANSWERING + "start a new script"
+    assert not window.files.open_dialog() and dialogs == []
+    assert panel.status_text() == STILL_ANSWERING + "open the script"
+    assert not window.open_script(str(other))
+    window.files.fill_recent_menu(window.recent_menu)
+    recent = [a for a in window.recent_menu.actions() if a.data() == str(other)]
+    assert len(recent) == 1
+    recent[0].trigger()
+    assert window.host is host and panel.host is host and window.files.host is host
+
+    click(qtbot, card, "applyButton")  # the approved write lands on the comp on screen
+    wait_card(panel, qtbot)  # the next write waits: the create was applied and reported
+    assert CREATE in host.undo_names() and host.script.node("Blur1") is not None
+    assert not window.files.new_script() and window.host is host
+    panel.stop()
+    wait_end(panel, qtbot)
+    assert window.files.new_script()  # once the turn is over, New works
+    assert window.host is not host and window.host.all_nodes() == []
+
+
+def test_switching_comps_drops_undo_this_turn(window, qtbot):
+    panel, old = window.panel, window.host
+    send(panel, "Add a soft blur")
+    click(qtbot, wait_card(panel, qtbot), "applyButton")
+    wait_card(panel, qtbot)
+    assert old.undo_names() == [CREATE]
+    panel.stop()
+    wait_end(panel, qtbot)
+    undo_turn = panel.findChild(QtWidgets.QPushButton, "undoTurnButton")
+    assert undo_turn.isEnabled() and panel.agent.undo_turn is not None
+
+    assert window.files.new_script()
+    new = window.host
+    assert new is not old and panel.host is new
+    assert not undo_turn.isEnabled() and panel.agent.undo_turn is None
+    report = panel.agent.undo()  # nothing of the new comp's, nor the discarded one's
+    assert report.undone == [] and new.undo_names() == [] and new.all_nodes() == []
+    assert old.undo_names() == [CREATE]

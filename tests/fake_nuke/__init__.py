@@ -385,12 +385,14 @@ class FakeNuke(ViewerAPI, NukeFacade):
             args = (args,)
         self._queue.put((call, args, dict(kwargs or {}), None, {}))
 
-    def process_events(self) -> int:
-        """Run queued main-thread calls (main thread only). Returns how many ran."""
+    def process_events(self, limit: Optional[int] = None) -> int:
+        """Run queued main-thread calls (main thread only), at most ``limit`` of them.
+        Returns how many ran. Between two calls is where Nuke's event loop handles the
+        artist's own clicks, so a test can act there."""
         if not _on_main():
             raise FakeThreadError("process_events must run on the main thread")
         count = 0
-        while True:
+        while limit is None or count < limit:
             try:
                 call, args, kwargs, done, box = self._queue.get_nowait()
             except queue.Empty:
@@ -406,6 +408,7 @@ class FakeNuke(ViewerAPI, NukeFacade):
             finally:
                 if done is not None:
                     done.set()
+        return count
 
     def run_in_worker(self, fn: Callable[..., Any], *args: Any, timeout: float = 10.0) -> Any:
         """Call ``fn`` on a worker thread while this (main) thread serves Nuke calls."""

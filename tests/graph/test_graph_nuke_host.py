@@ -123,29 +123,32 @@ def test_paste_without_connect_to_uses_the_selection(setup):
     assert created == ["Dot1"] and fake.toNode("Dot1").input(0).name() == "Grade_final"
 
 
-def test_undo_group_spans_several_calls_and_cancels_on_error(setup):
+def test_in_undo_group_is_one_main_thread_call_and_cancels_on_error(setup):
     fake, host = setup
 
     def work():
-        with host.undo_group("AI: build key"):
-            host.paste_script("Blur {}\n", "Read_plate")
-            host.set_knob("Blur1", "size", 12)
-            host.set_knob("Grade_fg", "gamma", "parent.Blur1.size / 10", expression=True)
+        host.paste_script("Blur {}\n", "Read_plate")
+        host.set_knob("Blur1", "size", 12)
+        host.set_knob("Grade_fg", "gamma", "parent.Blur1.size / 10", expression=True)
+        return "built"
 
-    fake.run_in_worker(work)
+    calls = fake.main_thread_calls
+    step = fake.run_in_worker(host.in_undo_group, "AI: build key", work)
+    assert step == ("built", True) and fake.main_thread_calls == calls + 1
     assert fake.Undo.undoSize() == 1 and fake.Undo.undoDescribe() == "AI: build key"
     assert fake.toNode("Blur1")["size"].value() == 12
     assert fake.toNode("Grade_fg")["gamma"].toScript() == '{{"parent.Blur1.size / 10"}}'
 
     def broken():
-        with host.undo_group("AI: broken"):
-            host.set_knob("Grade_fg", "white", 3)
-            raise RuntimeError("model was wrong")
+        host.set_knob("Grade_fg", "white", 3)
+        raise RuntimeError("model was wrong")
 
     with pytest.raises(RuntimeError, match="model was wrong"):
-        fake.run_in_worker(broken)
+        fake.run_in_worker(host.in_undo_group, "AI: broken", broken)
     assert fake.Undo.undoSize() == 1
     assert fake.toNode("Grade_fg")["white"].value() == [1.04, 1, 0.97, 1]
+    assert fake.run_in_worker(host.in_undo_group, "AI: nothing", lambda: None) == (None, False)
+    assert fake.Undo.undoSize() == 1
 
 
 def test_failed_code_inside_an_outer_group_cancels_the_whole_group(setup):
@@ -153,11 +156,10 @@ def test_failed_code_inside_an_outer_group_cancels_the_whole_group(setup):
     before = fake.host.to_text()
 
     def action():
-        with host.undo_group("AI: apply"):
-            host.set_knob("Grade_fg", "gamma", 2)
-            return host.run_python("import nuke\nnuke.nodes.Blur()\n1/0\n")
+        host.set_knob("Grade_fg", "gamma", 2)
+        return host.run_python("import nuke\nnuke.nodes.Blur()\n1/0\n")
 
-    result = fake.run_in_worker(action)
+    result = fake.run_in_worker(host.in_undo_group, "AI: apply", action).value
     assert not result.ok and "ZeroDivisionError" in result.traceback
     assert fake.host.to_text() == before and fake.Undo.undoSize() == 0
     host.set_knob("Grade_fg", "gamma", 3)

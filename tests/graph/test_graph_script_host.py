@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 
 import pytest
 from nk_data import DATA, EXAMPLE, read
@@ -114,6 +115,38 @@ def test_failed_undo_group_is_cancelled(comp):
             comp.set_knob("Grade_fg", "gamma", 2)
             raise RuntimeError("boom")
     assert state(comp) == original and comp.undo_names() == []
+
+
+def test_in_undo_group_keeps_other_threads_out_until_it_ends(comp):
+    """The standalone app applies on a worker while the artist may edit on the UI thread:
+    the artist's edit waits for the group to end and stays its own step."""
+    def artist():
+        with comp.undo_group("Artist"):
+            comp.set_knob("Grade_fg", "mix", 0.5)
+
+    def ai():
+        comp.set_knob("Grade_fg", "gamma", 2)
+        other = threading.Thread(target=artist, daemon=True)
+        other.start()
+        other.join(0.2)
+        return other, other.is_alive()
+
+    step = comp.in_undo_group("AI: grade", ai)
+    other, waited = step.value
+    other.join(10)
+    assert waited and step.recorded and not other.is_alive()
+    assert comp.undo_names() == ["AI: grade", "Artist"]
+    assert comp.undo("Artist") == "Artist" and comp.node("Grade_fg").knobs["gamma"] == "2"
+    assert comp.in_undo_group("AI: nothing", lambda: 7) == (7, False)
+
+    def broken():
+        comp.set_knob("Grade_fg", "mix", 1)
+        raise RuntimeError("model was wrong")
+
+    before = state(comp)
+    with pytest.raises(RuntimeError, match="model was wrong"):
+        comp.in_undo_group("AI: broken", broken)
+    assert state(comp) == before and comp.undo_names() == ["AI: grade"]
 
 
 def test_each_edit_outside_a_group_is_its_own_step(comp):
