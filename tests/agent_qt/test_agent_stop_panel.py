@@ -4,14 +4,15 @@ the model's answer arrived but before the main thread handled it (no tool runs).
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
 import pytest
 
 pytest.importorskip("Qt", reason="needs a Qt binding (the Qt legs run this)")
 
 from nuke_ai_panel import errors  # noqa: E402
-from nuke_ai_panel.agent.loop import AgentLoop  # noqa: E402
+from nuke_ai_panel.agent.loop import ModelItem  # noqa: E402
+from nuke_ai_panel.session import ChatSession  # noqa: E402
 from tests.agent.loop_helpers import SlowPaste  # noqa: E402
 from tests.agent_qt.conftest import WAIT_MS, example_host, send  # noqa: E402
 from tests.agent_qt.test_agent_panel import CREATE, click, wait_card, wait_end  # noqa: E402
@@ -42,27 +43,19 @@ def test_stop_after_the_answer_arrived_runs_none_of_its_calls(make_panel, qtbot,
     host = example_host()
     before = host.to_text()
     panel = make_panel("agent-comp-edits:stop", host=host)
-    original = AgentLoop._model_call
+    original = ChatSession._deliver_loop
     pressed = []
 
-    def first_call_then_stop(loop: AgentLoop) -> None:
-        original(loop)
-        if loop._call != 1:
-            return
-        handle = loop._handle
-
-        def busy_until_answered_then_stop() -> None:  # the main thread, busy elsewhere
-            deadline = time.monotonic() + WAIT_MS / 1000
-            while not handle.done():
-                assert time.monotonic() < deadline, "the first answer never finished"
-                time.sleep(0.01)
-            panel.stop()  # handled before the answer that is already queued
+    def stop_first(session: ChatSession, turn: Any, port: Any, item: Any) -> None:
+        """The first answer has arrived and waits in the main thread's queue; the artist's
+        Stop is handled first (the main thread was busy elsewhere meanwhile)."""
+        if (not pressed and isinstance(item, ModelItem) and item.call == 1
+                and getattr(item.event, "type", "") == "done"):
+            panel.stop()
             pressed.append(True)
+        original(session, turn, port, item)
 
-        from Qt import QtCore
-        QtCore.QTimer.singleShot(0, busy_until_answered_then_stop)
-
-    monkeypatch.setattr(AgentLoop, "_model_call", first_call_then_stop)
+    monkeypatch.setattr(ChatSession, "_deliver_loop", stop_first)
     turn = send(panel)
     qtbot.waitUntil(lambda: bool(pressed), timeout=WAIT_MS)
     wait_end(panel, qtbot)
