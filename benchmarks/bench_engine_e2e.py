@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
 import sys
 import time
 from typing import Dict, List, Tuple
 
-from common import ROOT, min_rounds, openai_sse_body, report, split_at_events, split_every
+from common import (min_rounds, openai_sse_body, report, server_process, split_at_events,
+                    split_every)
 
 TARGET = 1.2
 
@@ -119,23 +118,13 @@ def main() -> None:
     if args.serve:
         serve(args.tokens)
         return
-    server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--tokens", str(args.tokens)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=str(ROOT),
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
+    with server_process(__file__, "--tokens", str(args.tokens)) as port:
         print(f"{args.tokens} tokens of OpenAI SSE from a server process on 127.0.0.1:{port}")
         for mode, label in (("event", "one write per event"), ("bulk", "64 KiB writes")):
             times = asyncio.run(measure(port, args.tokens, mode, min_rounds(args.rounds)))
             report(f"engine end to end, {label}: wall", times["wall"],
                    TARGET if mode == "event" else None)
             report(f"engine end to end, {label}: CPU of this process", times["cpu"])
-    finally:
-        if server.stdin is not None:
-            server.stdin.close()
-        server.wait(10)
 
 
 if __name__ == "__main__":

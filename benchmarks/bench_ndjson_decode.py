@@ -17,26 +17,18 @@ import argparse
 import json
 from typing import Any, List
 
-from common import (min_rounds, ollama_ndjson_body, report, rounds, split_at_events,
+from common import (min_rounds, read_body, ollama_ndjson_body, report, rounds, split_at_events,
                     split_every, timed)
 
 from nuke_ai_panel.providers.ollama import OllamaProvider
 from nuke_ai_panel.settings import ProviderSettings
-from nuke_ai_panel.turn import BodyReader, Turn
 
 TARGET = 1.0
 
 
 def ours(chunks: List[bytes]) -> str:
     provider = OllamaProvider(ProviderSettings("ollama", "http://127.0.0.1:9"))
-    turn = Turn(lambda event: None)
-    reader = BodyReader(provider, turn)
-    for chunk in chunks:
-        if reader.feed(chunk):
-            break
-    else:
-        reader.end()
-    return turn.text
+    return read_body(provider, chunks)
 
 
 def plain(chunks: List[bytes], keep: bool = False) -> List[Any]:

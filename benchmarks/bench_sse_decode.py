@@ -20,12 +20,11 @@ import json
 import sys
 from typing import Any, List
 
-from common import (min_rounds, openai_sse_body, report, rounds, split_at_events, split_every,
+from common import (min_rounds, read_body, openai_sse_body, report, rounds, split_at_events, split_every,
                     timed)
 
 from nuke_ai_panel.providers.openai import OpenAIProvider
 from nuke_ai_panel.settings import ProviderSettings
-from nuke_ai_panel.turn import BodyReader, Turn
 
 try:
     from openai._streaming import SSEDecoder as SDKDecoder
@@ -38,14 +37,7 @@ TARGET = 1 / 1.2
 
 def ours(chunks: List[bytes]) -> str:
     provider = OpenAIProvider(ProviderSettings("openai", "http://127.0.0.1:9", api_key="k"))
-    turn = Turn(lambda event: None)
-    reader = BodyReader(provider, turn)
-    for chunk in chunks:
-        if reader.feed(chunk):
-            break
-    else:
-        reader.end()
-    return turn.text
+    return read_body(provider, chunks)
 
 
 def sdk(chunks: List[bytes], keep: bool = False) -> List[Any]:

@@ -33,13 +33,12 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from typing import Dict, List, Tuple
 
-from common import ROOT
+from common import server_process
 
 TARGET_MS = 16.0
 PACE_SECONDS = 0.01
@@ -286,20 +285,10 @@ def main() -> None:
     if args.serve:
         serve(args.tokens, args.rate)
         return
-    server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--tokens", str(args.tokens), "--rate",
-         str(args.rate)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        cwd=str(ROOT), env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
+    with server_process(__file__, "--tokens", str(args.tokens), "--rate", str(args.rate)) as port:
         print(f"{args.tokens} tokens at {args.rate} tokens/s from 127.0.0.1:{port}, "
               f"ChatPanel offscreen, 5 ms heartbeat")
         report(measure(port, max(5, args.rounds)))
-    finally:
-        if server.stdin is not None:
-            server.stdin.close()
-        server.wait(10)
 
 
 if __name__ == "__main__":

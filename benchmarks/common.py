@@ -8,12 +8,15 @@ its range over the rounds, never an absolute speed (the machines are shared and 
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
+import subprocess
 import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -133,3 +136,35 @@ def split_at_events(body: bytes, separator: bytes) -> List[bytes]:
 def split_every(body: bytes, size: int) -> List[bytes]:
     """Chunks of ``size`` bytes, cut anywhere (a stream read after it piled up)."""
     return [body[i:i + size] for i in range(0, len(body), size)]
+
+
+def read_body(provider: Any, chunks: List[bytes]) -> str:
+    """The answer text the engine reads from ``chunks`` (a response body as the network
+    delivered it) for ``provider``: what the decode benchmarks time as "ours"."""
+    from nuke_ai_panel.turn import BodyReader, Turn
+
+    turn = Turn(lambda event: None)
+    reader = BodyReader(provider, turn)
+    for chunk in chunks:
+        if reader.feed(chunk):
+            break
+    else:
+        reader.end()
+    return turn.text
+
+
+@contextlib.contextmanager
+def server_process(script: str, *args: str) -> Iterator[int]:
+    """Run ``script --serve ARGS`` (a benchmark's own server) in another process, so its
+    work does not share this process's GIL; yields the port it prints first, and stops it
+    (closing its stdin) on the way out."""
+    server = subprocess.Popen([sys.executable, script, "--serve", *args],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              cwd=str(ROOT), env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert server.stdout is not None
+        yield int(server.stdout.readline())
+    finally:
+        if server.stdin is not None:
+            server.stdin.close()
+        server.wait(10)
