@@ -1,7 +1,8 @@
 """Runs provider calls: one chat stream, a model list, a connection check.
 
 This is where the contracts live once for every provider: the event order of DESIGN section 2,
-the deadlines of section 3 (each wait wrapped in ``asyncio.wait_for``; ``ClientTimeout`` only
+the deadlines of section 3 (each wait wrapped in ``asyncio.wait_for`` through
+:func:`nuke_ai_panel.waits.wait_for`, which never loses a Stop; ``ClientTimeout`` only
 bounds the socket connect), the HTTP errors and retry policy of section 4. Reading a response
 body is :class:`~nuke_ai_panel.turn.BodyReader` (section 5); how a turn ended is decided by
 :mod:`nuke_ai_panel.outcome` alone. Every exit path closes or releases the response.
@@ -19,7 +20,7 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Union
 
 import aiohttp
 
-from . import errors, outcome
+from . import errors, outcome, waits
 from .errors import ProviderError
 from .events import DoneEvent, ErrorEvent, RetryingEvent, StartEvent, StreamEvent
 from .logs import get_logger
@@ -158,7 +159,7 @@ async def _open(session: aiohttp.ClientSession, provider: Provider, http: HttpRe
                 raise _first_token_timeout(provider, deadlines.first_token)
             wait = min(remaining, max(0.01, turn.next_tick - time.monotonic()))
             try:
-                await asyncio.wait_for(asyncio.shield(task), wait)
+                await waits.wait_for(asyncio.shield(task), wait)
             except asyncio.TimeoutError:
                 if not task.done():
                     turn.tick()
@@ -264,7 +265,7 @@ async def _read_error_body(response: aiohttp.ClientResponse, timeout: float) -> 
             body.extend(chunk)
 
     try:
-        await asyncio.wait_for(read(), timeout)
+        await waits.wait_for(read(), timeout)
     except (asyncio.TimeoutError, aiohttp.ClientError):
         pass
     return bytes(body)
@@ -289,7 +290,7 @@ async def _read_body(provider: Provider, response: aiohttp.ClientResponse, turn:
             try:
                 chunk = content.read_nowait()
                 if not chunk and not content.at_eof():
-                    chunk = await asyncio.wait_for(content.readany(), wait)
+                    chunk = await waits.wait_for(content.readany(), wait)
                 now = clock()
             except asyncio.TimeoutError:
                 turn.tick()
@@ -359,7 +360,7 @@ async def _request_json(session: aiohttp.ClientSession, provider: Provider,
                                     provider.hint(errors.PROTOCOL), status=resp.status) from None
 
     try:
-        return await asyncio.wait_for(call(), deadlines.request)
+        return await waits.wait_for(call(), deadlines.request)
     except asyncio.TimeoutError as exc:
         if isinstance(exc, aiohttp.ServerTimeoutError):
             raise _client_error(provider, http.url, exc) from None

@@ -20,6 +20,8 @@ import math
 import re
 from typing import Any, Dict, Optional
 
+from . import waits
+
 __all__ = ["LARGE_PROMPT_BYTES", "context_from_listing", "context_from_show",
            "estimate_tokens", "ollama_context_window", "size_warning"]
 
@@ -87,7 +89,7 @@ async def ollama_context_window(session: Any, settings: Any, model: str) -> Opti
             return await response.json(content_type=None)
 
     try:
-        return context_from_show(await asyncio.wait_for(call(), settings.deadlines.request))
+        return context_from_show(await waits.wait_for(call(), settings.deadlines.request))
     except (asyncio.TimeoutError, aiohttp.ClientError, OSError, ValueError):
         return None
 

@@ -74,6 +74,11 @@ class JobHandle(Generic[T]):
         except RuntimeError:
             pass
 
+    @property
+    def cancel_requested(self) -> bool:
+        """True once :meth:`cancel` was called (or the worker is shutting the job down)."""
+        return self._cancel_requested
+
     def _cancel_on_loop(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
@@ -265,7 +270,10 @@ class Worker:
     async def _run_job(self, job: Job[T], handle: JobHandle[T]) -> None:
         import asyncio
 
+        from .waits import bind_stop
+
         assert self._session is not None
+        bind_stop(lambda: handle._cancel_requested)  # so no deadline wait loses a Stop
         try:
             result = await job(self._session)
         except asyncio.CancelledError:
@@ -367,6 +375,8 @@ class Worker:
     async def _close(self, grace: float, session: Optional["aiohttp.ClientSession"]) -> None:
         import asyncio
 
+        for handle in list(self._handles):
+            handle._cancel_requested = True
         tasks = [t for t in self._tasks if not t.done()]
         for task in tasks:
             task.cancel()
