@@ -266,9 +266,15 @@ def test_openai_compatible_key_from_named_env_var(tmp_path):
 def test_ctrl_c_exits_130_quickly_and_closes_the_connection(servers, tmp_path):
     server = servers["openai"]
     before = server.disconnects
-    proc = subprocess.Popen(chat_args("openai", server, "stall-mid", "hi"),
-                            env=cli_env(tmp_path, key_args("openai")), cwd=str(ROOT),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # A suite started in the background without job control has SIGINT ignored, and a child
+    # inherits that; a handled signal is reset to the default in the child.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(chat_args("openai", server, "stall-mid", "hi"),
+                                env=cli_env(tmp_path, key_args("openai")), cwd=str(ROOT),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     try:
         _read_until(proc, b" ", timeout=20)
         sent = time.monotonic()
