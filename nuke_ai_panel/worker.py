@@ -273,7 +273,7 @@ class Worker:
         from .waits import bind_stop
 
         assert self._session is not None
-        bind_stop(lambda: handle._cancel_requested)  # so no deadline wait loses a Stop
+        bind_stop(lambda: handle.cancel_requested)  # so no deadline wait loses a Stop
         try:
             result = await job(self._session)
         except asyncio.CancelledError:

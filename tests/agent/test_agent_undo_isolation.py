@@ -34,9 +34,12 @@ def artist_edit(fake: Any, k: int) -> str:
     return value
 
 
-def with_artist_between_calls(fake: Any, fn: Callable[..., Any], *args: Any) -> Tuple[Any, int]:
+def with_artist_between_calls(fake: Any, fn: Callable[..., Any], *args: Any,
+                              artist: Callable[[Any, int], Any] = artist_edit
+                              ) -> Tuple[Any, int]:
     """Run ``fn`` on a worker; serve its main-thread calls one by one and let the artist
-    edit after each. Returns fn's value and how many edits the artist made."""
+    act after each (``artist(fake, k)``, the k-th time). Returns fn's value and how many
+    times the artist acted."""
     box: Dict[str, Any] = {}
 
     def work() -> None:
@@ -50,7 +53,7 @@ def with_artist_between_calls(fake: Any, fn: Callable[..., Any], *args: Any) -> 
     edits = 0
     for _ in range(4000):  # at most ~20 s of 5 ms waits; the apply needs a handful of calls
         if fake.process_events(limit=1):
-            artist_edit(fake, edits)
+            artist(fake, edits)
             edits += 1
         elif not worker.is_alive():
             break
@@ -133,23 +136,9 @@ def test_helpers_paste_names_only_its_own_nodes(monkeypatch):
     fake = backend.fake
     registry = ToolRegistry(backend.host, "agent")
     proposal = backend.run(registry.call, "create_nodes", WRITES["create_nodes"][0])
-    box: Dict[str, Any] = {}
-    worker = threading.Thread(target=lambda: box.update(out=actions.apply(backend.host,
-                                                                           proposal.action)),
-                              daemon=True)
-    worker.start()
-    made = 0
-    for _ in range(4000):
-        if fake.process_events(limit=1):
-            fake.nodes.Dot(name=f"ArtistDot{made}")
-            made += 1
-        elif not worker.is_alive():
-            break
-        else:
-            worker.join(0.005)
-    else:
-        pytest.fail("the apply did not finish")
-    outcome = box["out"]
+    outcome, made = with_artist_between_calls(
+        fake, actions.apply, backend.host, proposal.action,
+        artist=lambda nuke, k: nuke.nodes.Dot(name=f"ArtistDot{k}"))
     assert made >= 1 and outcome.ok
     assert outcome.created == ["Blur_edge", "Grade1"] and outcome.deleted == []
     assert outcome.recorded

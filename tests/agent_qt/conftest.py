@@ -8,7 +8,6 @@ A Qt test directory: the py39 leg (no Qt binding) ignores it, as scripts/test.sh
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
@@ -16,8 +15,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 import pytest
 
 from nuke_ai_panel.graph.script_host import ScriptHost
-from nuke_ai_panel.provider_info import PROVIDER_IDS
 from tests.protocol_servers import ProtocolServer
+from tests.ui import panel_helpers
+from tests.ui.panel_helpers import show_panel, shut_down_panels
 
 TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
@@ -32,16 +32,8 @@ MODELS = ["agent-comp-edits", "agent-comp-edits:all", "agent-comp-edits:ask",
 
 def write_config(base_url: str, agent: Optional[Dict[str, Any]] = None, **app: Any) -> Path:
     """config.json: only Ollama, at ``base_url``, no retries; ``agent`` settings."""
-    providers = {pid: {"enabled": pid == "ollama"} for pid in PROVIDER_IDS}
-    providers["ollama"].update({"base_url": base_url, "max_retries": 0})
-    data: Dict[str, Any] = {"version": 1, "default_provider": "ollama",
-                            "providers": providers, **app}
-    if agent:
-        data["agent"] = agent
-    path = Path(os.environ["NUKE_AI_PANEL_HOME"]) / "config.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
+    return panel_helpers.write_config("ollama", base_url, max_retries=0,
+                                      app={**app, "agent": agent} if agent else app)
 
 
 def write_studio(tmp_path: Path, monkeypatch: Any, defaults: Dict[str, Any],
@@ -78,21 +70,15 @@ def make_panel(qtbot: Any, private_worker: Any, agent_server: ProtocolServer
     def make(model: str, mode: str = "agent", host: Any = None,
              agent: Optional[Dict[str, Any]] = None, **app: Any) -> Any:
         write_config(agent_server.base_url, {"panel_mode": mode, **(agent or {})}, **app)
-        panel = ChatPanel(worker=private_worker, host=host or example_host())
-        qtbot.addWidget(panel)
-        panel.resize(700, 900)
-        panel.show()
-        qtbot.waitExposed(panel)
+        panel = show_panel(qtbot, ChatPanel(worker=private_worker, host=host or example_host()),
+                           700, 900)
         qtbot.waitUntil(lambda: panel.model_combo.count() > 0, timeout=WAIT_MS)
         panel.set_model(model)
         made.append(panel)
         return panel
 
     yield make
-    for panel in made:
-        panel.shutdown()
-        if panel.streaming:
-            qtbot.waitUntil(lambda p=panel: not p.streaming, timeout=WAIT_MS)
+    shut_down_panels(qtbot, made, WAIT_MS)
 
 
 def send(panel: Any, text: str = "Soften the comp") -> Any:

@@ -3,16 +3,14 @@ a private worker, and a chat panel on the example comp with the assist controlle
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional
 
 import pytest
 
-from nuke_ai_panel.provider_info import PROVIDER_IDS
 from nuke_ai_panel.worker import Worker
 from tests.protocol_servers import ProtocolServer
+from tests.ui.panel_helpers import show_panel, shut_down_panels, write_config
 
 WAIT_MS = 10_000
 HELPER_MODELS = ["echo", "tokens-5", "nk-build", "py-ok", "py-raise", "py-ask", "expr",
@@ -21,13 +19,7 @@ HELPER_MODELS = ["echo", "tokens-5", "nk-build", "py-ok", "py-raise", "py-ask", 
 
 def write_user_config(base_url: str, **app: Any) -> Path:
     """config.json enabling only Ollama at ``base_url``, with extra app settings."""
-    providers = {pid: {"enabled": pid == "ollama"} for pid in PROVIDER_IDS}
-    providers["ollama"].update({"base_url": base_url, "max_retries": 0})
-    path = Path(os.environ["NUKE_AI_PANEL_HOME"]) / "config.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"version": 1, "default_provider": "ollama",
-                                "providers": providers, **app}), encoding="utf-8")
-    return path
+    return write_config("ollama", base_url, max_retries=0, app=app)
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +46,14 @@ def make_assist_panel(qtbot: Any, helper_worker: Worker, helper_server: Protocol
     def make(host: Optional[Any] = None, **app: Any) -> Any:
         write_user_config(helper_server.base_url, **app)
         panel = ChatPanel(worker=helper_worker, host=host)
-        qtbot.addWidget(panel)
-        panel.resize(640, 720)
         controller = install(panel)
-        panel.show()
-        qtbot.waitExposed(panel)
+        show_panel(qtbot, panel)
         qtbot.waitUntil(lambda: panel.model_combo.count() > 0, timeout=WAIT_MS)
         made.append((panel, controller))
         return panel, controller
 
     yield make
-    for panel, controller in made:
+    for _panel, controller in made:
         if controller.preview is not None:
             controller.preview.reject()
-        panel.shutdown()
-        if panel.streaming:
-            qtbot.waitUntil(lambda p=panel: not p.streaming, timeout=WAIT_MS)
+    shut_down_panels(qtbot, [panel for panel, _controller in made])

@@ -8,7 +8,7 @@ import pytest
 
 from nuke_ai_panel.worker import Worker
 from tests.protocol_servers import ProtocolServer
-from tests.ui.panel_helpers import WAIT_MS, write_config
+from tests.ui.panel_helpers import WAIT_MS, show_panel, shut_down_panels, write_config
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -51,20 +51,13 @@ def make_panel(qtbot: Any, panel_worker: Worker) -> Iterator[Callable[..., Any]]
     made: List[Any] = []
 
     def make(**kwargs: Any) -> Any:
-        panel = ChatPanel(worker=panel_worker, **kwargs)
-        qtbot.addWidget(panel)
-        panel.resize(640, 720)
-        panel.show()
-        qtbot.waitExposed(panel)
+        panel = show_panel(qtbot, ChatPanel(worker=panel_worker, **kwargs))
         qtbot.waitUntil(lambda: not panel.picker.starting, timeout=WAIT_MS)
         made.append(panel)
         return panel
 
     yield make
-    for panel in made:
-        panel.shutdown()
-        if panel.streaming:
-            qtbot.waitUntil(lambda p=panel: not p.streaming, timeout=WAIT_MS)
+    shut_down_panels(qtbot, made)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import os
 import socket
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Iterable, Optional
 
 from nuke_ai_panel.provider_info import PROVIDER_IDS
 
@@ -21,8 +21,10 @@ def user_home() -> Path:
     return Path(os.environ["NUKE_AI_PANEL_HOME"])
 
 
-def write_config(provider: str = "ollama", base_url: str = "", **fields: Any) -> Path:
-    """A user config.json enabling only ``provider`` (at ``base_url``), as the default."""
+def write_config(provider: str = "ollama", base_url: str = "",
+                 app: Optional[Dict[str, Any]] = None, **fields: Any) -> Path:
+    """A user config.json enabling only ``provider`` (at ``base_url``, with ``fields``), as
+    the default; ``app``: top-level settings beside ``providers``."""
     providers: Dict[str, Dict[str, Any]] = {pid: {"enabled": pid == provider}
                                             for pid in PROVIDER_IDS}
     if base_url:
@@ -31,8 +33,25 @@ def write_config(provider: str = "ollama", base_url: str = "", **fields: Any) ->
     path = user_home() / "config.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"version": 1, "default_provider": provider,
-                                "providers": providers}), encoding="utf-8")
+                                "providers": providers, **(app or {})}), encoding="utf-8")
     return path
+
+
+def show_panel(qtbot: Any, panel: Any, width: int = 640, height: int = 720) -> Any:
+    """Hand ``panel`` to ``qtbot``, size it, show it and wait until it is on screen."""
+    qtbot.addWidget(panel)
+    panel.resize(width, height)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def shut_down_panels(qtbot: Any, panels: Iterable[Any], timeout_ms: int = WAIT_MS) -> None:
+    """Shut each panel down and wait until the turn it had in flight has ended."""
+    for panel in panels:
+        panel.shutdown()
+        if panel.streaming:
+            qtbot.waitUntil(lambda p=panel: not p.streaming, timeout=timeout_ms)
 
 
 def closed_port_url() -> str:
